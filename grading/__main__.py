@@ -1,0 +1,52 @@
+"""Command line for the Makefile: `python -m grading COMMAND ...` (see `make help`)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import commands
+from .paths import CourseError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("assignments", help="regenerate exercises/ from solutions/")
+    sub.add_parser("start", help="copy an exercise into work/").add_argument("exercise")
+    p = sub.add_parser("grade", help="grade your own copy")
+    p.add_argument("exercise")
+    p.add_argument("--notebook")
+    p = sub.add_parser("autograde", help="grade a class's submissions")
+    p.add_argument("exercise")
+    p.add_argument("--course")
+    p.add_argument("--jobs", type=int, default=1)
+    p = sub.add_parser("feedback", help="write feedback pages")
+    p.add_argument("exercise")
+    p.add_argument("--course")
+    sub.add_parser("grades", help="export grades to CSV").add_argument("--course")
+    sub.add_parser("setup", help="prepare the course root").add_argument("--course")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "assignments":
+            commands.assignments()
+        elif args.command == "start":
+            commands.start(args.exercise)
+        elif args.command == "grade":
+            commands.grade(args.exercise, args.notebook)
+        elif args.command == "autograde":
+            commands.autograde(args.exercise, args.course, args.jobs)
+        elif args.command == "feedback":
+            commands.feedback(args.exercise, args.course)
+        elif args.command == "grades":
+            commands.grades(args.course)
+        elif args.command == "setup":
+            commands.setup(args.course)
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

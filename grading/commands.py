@@ -1,0 +1,169 @@
+"""What each `make` target does: one function per command, all of them safe to re-run.
+
+No command overwrites a learner's copy in `work/` or a student's file in `submitted/`: grading
+works on copies, and only nbgrader's own outputs (autograded, feedback, gradebook rows) are replaced.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+from . import paths
+from .nbgrader_run import nbgrader, prepare_course, register_assignment
+from .paths import CourseError
+from .scores import format_report, forget_submission, submission_scores
+
+
+def generate_student_version(exercise: str, out_dir: Path) -> Path:
+    """Generate the student version of one exercise into `out_dir/<exercise>/` and return it."""
+    with tempfile.TemporaryDirectory(prefix="course-generate-") as tmp:
+        root = Path(tmp)
+        prepare_course(root)
+        nbgrader(root, "generate_assignment", exercise, "--force",
+                 "--CourseDirectory.release_directory=generated")
+        target = out_dir / exercise
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(root / "generated" / exercise, target)
+    return target
+
+
+def assignments() -> None:
+    """Regenerate every folder in `exercises/` from `solutions/`."""
+    for exercise in paths.exercise_names():
+        with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
+            fresh = generate_student_version(exercise, Path(tmp))
+            target = paths.EXERCISES / exercise
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(fresh, target)
+        print(f"exercises/{exercise}: regenerated from solutions/{exercise}")
+
+
+def start(exercise: str) -> None:
+    """Copy the student version into `work/` for a learner; never overwrite what is there."""
+    exercise = paths.resolve_exercise(exercise)
+    target = paths.WORKSPACE / exercise
+    if target.exists():
+        print(f"{target.relative_to(paths.REPO)} already exists: your work is kept as it is.\n"
+              f"To start over, rename or delete that folder and run `make start EX={exercise}` again.")
+        return
+    shutil.copytree(paths.EXERCISES / exercise, target)
+    for nb in sorted(target.glob("*.ipynb")):
+        print(f"Your copy: {nb.relative_to(paths.REPO)}  (open it in JupyterLab: make lab)")
+    print(f"When you are done: make grade EX={exercise.split('_')[0]}")
+
+
+def grade(exercise: str, notebook: str | None = None) -> None:
+    """Grade a learner's own copy, hidden tests included; print the scores and a feedback page."""
+    exercise = paths.resolve_exercise(exercise)
+    expected = paths.exercise_notebooks(exercise)
+    if notebook:
+        if len(expected) != 1:
+            raise CourseError(f"{exercise} has several notebooks; grade the folder work/{exercise}/ instead of NB=.")
+        sources = {expected[0].name: Path(notebook).expanduser().resolve()}
+    else:
+        sources = {nb.name: paths.WORKSPACE / exercise / nb.name for nb in expected}
+    for path in sources.values():
+        if not path.exists():
+            raise CourseError(f"{path} does not exist. Start the exercise with `make start EX={exercise.split('_')[0]}`, "
+                              "or give the notebook to grade with NB=path/to/notebook.ipynb.")
+        _check_readable(path)
+
+    root, student = paths.SELF_COURSE, paths.SELF_STUDENT
+    prepare_course(root)
+    register_assignment(root, exercise)
+    _clear_previous_grading(root, exercise, student)
+    submitted = root / "submitted" / student / exercise
+    submitted.mkdir(parents=True)
+    for name, path in sources.items():
+        shutil.copyfile(path, submitted / name)
+    nbgrader(root, "autograde", exercise, "--student", student, "--force")
+    nbgrader(root, "generate_feedback", exercise, "--student", student, "--force")
+
+    scores = submission_scores(root, exercise, student)
+    if scores is None:
+        raise CourseError("nbgrader produced no grades for this notebook; see the messages above.")
+    print(f"Grades for {exercise}:")
+    print(format_report(scores))
+    for page in sorted((root / "feedback" / student / exercise).glob("*.html")):
+        print(f"Feedback page: {page}")
+
+
+def autograde(exercise: str, course: str | None, jobs: int = 1) -> None:
+    """Grade every submission under COURSE/submitted/*/<exercise>/, several at a time."""
+    exercise = paths.resolve_exercise(exercise)
+    root = paths.course_root(course)
+    students = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{exercise}") if p.is_dir())
+    if not students:
+        raise CourseError(f"No submissions found: expected folders like {root}/submitted/<student>/{exercise}/")
+    prepare_course(root)
+    register_assignment(root, exercise)
+    for student in students:
+        _clear_previous_grading(root, exercise, student, keep_submission=True)
+
+    def grade_one(student: str) -> str | None:
+        try:
+            nbgrader(root, "autograde", exercise, "--student", student, "--force")
+        except CourseError as exc:
+            return str(exc)
+        return None
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        failures = dict(zip(students, pool.map(grade_one, students)))
+
+    for student in students:
+        scores = submission_scores(root, exercise, student)
+        if failures[student] or scores is None:
+            print(f"{student}: NOT GRADED\n{failures[student] or 'no grades recorded'}")
+        else:
+            auto = [s for s in scores if not s.needs_manual_grade]
+            print(f"{student}: {sum(s.score for s in auto):g} / {sum(s.max_score for s in auto):g}")
+    failed = [s for s, why in failures.items() if why]
+    if failed:
+        raise CourseError(f"{len(failed)} of {len(students)} submissions could not be graded: " + ", ".join(failed))
+
+
+def feedback(exercise: str, course: str | None) -> None:
+    """Write an HTML feedback page for every autograded submission (hidden tests removed)."""
+    exercise = paths.resolve_exercise(exercise)
+    root = paths.course_root(course)
+    prepare_course(root)
+    nbgrader(root, "generate_feedback", exercise, "--force")
+    print(f"Feedback pages: {root / 'feedback'}/<student>/{exercise}/")
+
+
+def grades(course: str | None) -> None:
+    """Export every grade in the gradebook to COURSE/grades.csv."""
+    root = paths.course_root(course)
+    if not (root / "gradebook.db").exists():
+        raise CourseError(f"No gradebook in {root}: run `make autograde EX=...` first.")
+    prepare_course(root)
+    out = root / "grades.csv"
+    nbgrader(root, "export", f"--to={out}")
+    print(f"Grades written to {out}")
+
+
+def setup(course: str | None) -> None:
+    """Prepare the course root, so nbgrader's JupyterLab panels find solutions/ and exercises/."""
+    prepare_course(paths.course_root(course))
+
+
+def _clear_previous_grading(root: Path, exercise: str, student: str, keep_submission: bool = False) -> None:
+    """Forget an earlier grading of this submission: gradebook rows, autograded copy, feedback."""
+    forget_submission(root, exercise, student)
+    steps = ["autograded", "feedback"] + ([] if keep_submission else ["submitted"])
+    for step in steps:
+        shutil.rmtree(root / step / student / exercise, ignore_errors=True)
+
+
+def _check_readable(path: Path) -> None:
+    try:
+        nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises several unrelated types for a broken file
+        raise CourseError(f"{path} is not a readable notebook ({exc.__class__.__name__}: {exc}). "
+                          "If JupyterLab still has it open, save it there and try again.") from exc

@@ -1,0 +1,67 @@
+"""Run nbgrader's own command line, pointed at one course root, and fail with a readable message.
+
+Each call is a fresh `python -m nbgrader ...` subprocess: it reads `nbgrader_config.py` in the
+repository (which takes the course root from $COURSE_ROOT), and finds `alembic` because the
+interpreter's own bin/ folder is put first on PATH.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .paths import REPO, SOLUTIONS, EXERCISES, CourseError
+
+
+def prepare_course(root: Path) -> None:
+    """Create a course root whose `source` and `release` folders are the repository's own.
+
+    nbgrader wants every folder under one root; links let `solutions/` and `exercises/` stay where
+    the repository keeps them, and let a class folder elsewhere hold nothing but `submitted/`.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    for name, target in (("source", SOLUTIONS), ("release", EXERCISES)):
+        link = root / name
+        if link.is_symlink() or not link.exists():
+            if link.is_symlink() and link.resolve() == target:
+                continue
+            if link.is_symlink():
+                link.unlink()
+            link.symlink_to(target, target_is_directory=True)
+        elif link.resolve() != target:
+            raise CourseError(
+                f"{link} is a real folder; the course expects it to be a link to {target}. "
+                "Move it aside (it is not used) and run the command again.")
+
+
+def nbgrader(root: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Run `nbgrader ARGS` on the course root; raise CourseError with nbgrader's log if it fails."""
+    env = dict(os.environ)
+    env["COURSE_ROOT"] = str(root)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    try:
+        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as exc:
+        raise CourseError(f"`nbgrader {' '.join(args)}` took longer than {timeout:.0f} s") from exc
+    log = proc.stdout + proc.stderr
+    # nbgrader logs problems with a level prefix even when it exits 0 (e.g. skipped notebooks).
+    if proc.returncode != 0 or "[ERROR]" in log:
+        raise CourseError(f"`nbgrader {' '.join(args)}` failed:\n{_tail(log)}")
+    return proc
+
+
+def register_assignment(root: Path, exercise: str) -> None:
+    """Put the exercise (its cells, points and checksums) into the course's gradebook.
+
+    nbgrader learns an assignment by generating it; the generated copy goes to a scratch folder so
+    grading never rewrites the committed `exercises/`.
+    """
+    nbgrader(root, "generate_assignment", exercise, "--force",
+             "--CourseDirectory.release_directory=.generated")
+
+
+def _tail(text: str, lines: int = 30) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])

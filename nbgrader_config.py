@@ -1,0 +1,41 @@
+"""nbgrader settings for this course (read by `nbgrader`, formgrader and `python -m grading`).
+
+The course root holds submissions, autograded copies, feedback and the gradebook. It is
+$COURSE_ROOT when set (the Makefile sets it from COURSE=...), else `.course/` here. Its `source`
+and `release` entries are links to this repository's `solutions/` and `exercises/`
+(`python -m grading setup` makes them).
+"""
+import os
+from pathlib import Path
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import GetGrades
+
+from grading.feedback import HideHiddenTests
+
+c = get_config()  # noqa: F821 - provided by traitlets when this file is loaded
+
+here = Path(__file__).resolve().parent
+root = Path(os.environ.get("COURSE_ROOT") or here / ".course").resolve()
+
+c.CourseDirectory.root = str(root)
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+c.CourseDirectory.course_id = "concurrency-in-python"
+c.Exchange.root = str(root / "exchange")
+
+# Student code in this course can hang, deadlock or spin: bound every cell, interrupt a cell that
+# runs over, and kill the kernel's whole process group when the notebook is done.
+c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "30"))
+c.Execute.interrupt_on_timeout = True
+c.Execute.startup_timeout = 60
+c.Execute.shutdown_kernel = "immediate"
+# A cell that swallows the interrupt must not cost the whole submission its grade.
+c.Execute.raise_on_iopub_timeout = False
+
+# A deleted or de-tagged test cell is restored from the gradebook and graded, not skipped.
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows the learner what failed, never the hidden tests themselves.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
