@@ -36,3 +36,43 @@ def finishes_within(seconds: float, func, *args, what: str | None = None, **kwar
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+class no_new_processes:
+    """Context manager for tests: on exit, kill (and reap) any child process started inside it.
+
+    Use it around student code that starts processes, so a test that fails half-way (a worker
+    that never ends, a missing join) leaves nothing running behind it. Only processes started
+    inside the block are touched. `leftovers` lists the ones found, for an assert message.
+    """
+
+    def __init__(self, grace: float = 1.0):
+        self.grace = grace
+        self.leftovers: list[int] = []
+
+    def __enter__(self):
+        import psutil
+        self._me = psutil.Process()
+        self._before = {p.pid for p in self._me.children(recursive=True)}
+        return self
+
+    def __exit__(self, *exc):
+        import multiprocessing
+        import psutil
+        multiprocessing.active_children()          # reaps children that already finished
+        new = [p for p in self._me.children(recursive=True) if p.pid not in self._before]
+        self.leftovers = [p.pid for p in new]
+        for p in new:
+            try:
+                p.terminate()
+            except psutil.NoSuchProcess:
+                pass
+        _, alive = psutil.wait_procs(new, timeout=self.grace)
+        for p in alive:
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(alive, timeout=self.grace)
+        multiprocessing.active_children()
+        return False

@@ -1,0 +1,56 @@
+"""Shared test fixtures: every test must leave no process, zombie or listening socket behind."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+# Tests run the demos in quick mode (small workloads); readers get full size.
+os.environ.setdefault("COURSE_QUICK", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def _descendants() -> dict[int, str]:
+    out = {}
+    for p in psutil.Process().children(recursive=True):
+        try:
+            out[p.pid] = f"{p.pid} {p.name()} ({p.status()}) {' '.join(p.cmdline()[:4])}"
+        except psutil.Error:
+            pass
+    return out
+
+
+def _listening() -> set:
+    try:
+        conns = psutil.Process().net_connections(kind="inet")
+    except psutil.Error:
+        return set()
+    return {c.laddr for c in conns if c.status == psutil.CONN_LISTEN}
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_running():
+    """Fail a test that leaves a child process (running or zombie) or a listening socket."""
+    import multiprocessing
+    before, listening_before = set(_descendants()), _listening()
+    yield
+    multiprocessing.active_children()   # reap children multiprocessing already knows are done
+    leftover = {}
+    for _ in range(50):                 # allow up to 5 s for processes that are already ending
+        leftover = {pid: d for pid, d in _descendants().items() if pid not in before}
+        if not leftover:
+            break
+        psutil.wait_procs([psutil.Process(pid) for pid in leftover if psutil.pid_exists(pid)], timeout=0.1)
+    sockets = _listening() - listening_before
+    for pid in leftover:                # clean up, so one failure does not cascade into others
+        try:
+            psutil.Process(pid).kill()
+        except psutil.Error:
+            pass
+    assert not leftover, "test left processes behind:\n" + "\n".join(leftover.values())
+    assert not sockets, f"test left listening sockets: {sockets}"
