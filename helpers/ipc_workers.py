@@ -1,0 +1,160 @@
+"""Chapter 05: the child-process side of inter-process communication (IPC).
+
+Every function here runs in a child process, so it lives in a module (under `spawn` and
+`forkserver` a child imports its target by module and name). They are small on purpose: the
+chapter prints their source next to the parent code that drives them.
+
+Timelines: the workers that chapter 05 draws keep a list of (state, start, end) segments,
+timed with `time.perf_counter()` (one system-wide monotonic clock on Linux, macOS and Windows,
+so times from different processes line up), and send the whole list back once, at the end:
+recording costs about 0.1 us per event, so it does not change what it shows.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+STOP = None   # the sentinel: "no more items". One per consumer, sent after every producer is done.
+
+
+# ---------------------------------------------------------------- queue and pipe basics
+def squarer(inbox, outbox) -> None:
+    """Take numbers from `inbox`, put (pid, n, n*n) on `outbox`, until the sentinel arrives."""
+    while True:
+        n = inbox.get()
+        if n is STOP:
+            break
+        outbox.put((os.getpid(), n, n * n))
+
+
+def pipe_echo(conn) -> None:
+    """Answer every message on a Pipe end with ("echo", message) until None arrives; then close."""
+    with conn:
+        while True:
+            msg = conn.recv()
+            if msg is None:
+                break
+            conn.send(("echo", msg))
+
+
+def queue_echo(inbox, outbox) -> None:
+    """The same echo over two Queues, to compare a round trip's cost with a Pipe's."""
+    while True:
+        msg = inbox.get()
+        if msg is None:
+            break
+        outbox.put(msg)
+
+
+# ---------------------------------------------------------------- producers and consumers
+def producer(q, name: str, n_items: int, make: float = 0.0, log=None) -> None:
+    """Put `n_items` items named "<name>-<i>" on `q`, taking `make` seconds to make each one.
+
+    No sentinel here: the producer does not know how many consumers there are. Whoever started
+    the consumers sends their sentinels, once every producer has finished.
+    With `log` (a Queue), send ("producer", name, segments) at the end for a timeline:
+    "running" while making an item, "blocked" while waiting in put() for room in the queue.
+    """
+    segs = []
+    for i in range(n_items):
+        t0 = time.perf_counter()
+        time.sleep(make)
+        t1 = time.perf_counter()
+        q.put(f"{name}-{i}")
+        t2 = time.perf_counter()
+        segs += [("running", t0, t1), ("blocked", t1, t2)]
+    if log is not None:
+        log.put(("producer", name, segs))
+
+
+def seed_producer(q, name: str, n_items: int, make: float = 0.0, log=None) -> None:
+    """The seed's producer: its items, then TWO sentinels of its own, whatever the consumer count."""
+    producer(q, name, n_items, make)
+    q.put(STOP)
+    q.put(STOP)
+
+
+def consumer(q, name: str, done, work: float = 0.0, log=None) -> None:
+    """Take items from `q` until a sentinel; "process" each (`work` seconds), report it on `done`.
+
+    Sends (name, item) on `done` for each item, then (name, STOP) as it leaves, so the parent
+    can tell which consumers exited. With `log`, also ("consumer", name, segments):
+    "blocked" while waiting in get(), "running" while working on an item.
+    """
+    segs = []
+    while True:
+        t0 = time.perf_counter()
+        item = q.get()
+        t1 = time.perf_counter()
+        segs.append(("blocked", t0, t1))
+        if item is STOP:
+            break
+        time.sleep(work)
+        segs.append(("running", t1, time.perf_counter()))
+        done.put((name, item))
+    done.put((name, STOP))
+    if log is not None:
+        log.put(("consumer", name, segs))
+
+
+def joinable_consumer(q, name: str, done, work: float = 0.0) -> None:
+    """A JoinableQueue consumer: call task_done() once per item taken, even if processing fails.
+
+    It never stops by itself (no sentinel): the parent makes it a daemon and stops it after
+    q.join() returns, or sends sentinels; each sentinel taken needs its task_done() too.
+    """
+    while True:
+        item = q.get()
+        try:
+            if item is STOP:
+                return
+            time.sleep(work)
+            done.put((name, item))
+        finally:
+            q.task_done()
+
+
+# ---------------------------------------------------------------- shared memory
+def add_to_value(counter, n: int, locked: bool) -> None:
+    """Add 1 to a multiprocessing.Value `n` times; with `locked`, hold its lock for each +1.
+
+    `counter.value += 1` reads, adds and writes: without the lock two processes can read the same
+    value and one of the two increments is lost, even though each read and each write is locked.
+    """
+    if locked:
+        for _ in range(n):
+            with counter.get_lock():
+                counter.value += 1
+    else:
+        for _ in range(n):
+            counter.value += 1
+
+
+def add_to_dict(shared, lock, n: int) -> None:
+    """Add 1 to shared["count"] `n` times through a Manager dict proxy, under `lock`."""
+    for _ in range(n):
+        with lock:
+            shared["count"] += 1
+
+
+def sum_shared_memory(name: str, n: int, out) -> None:
+    """Attach to shared memory block `name` (n float64s), sum it, put (sum, finished_at) on `out`.
+
+    Nothing is copied: the child maps the same physical memory the parent filled.
+    """
+    import numpy as np
+    from multiprocessing import shared_memory
+    shm = shared_memory.SharedMemory(name=name)
+    try:
+        arr = np.ndarray((n,), dtype=np.float64, buffer=shm.buf)
+        total = float(arr.sum())
+        del arr                     # release the view before close(), or close() raises BufferError
+    finally:
+        shm.close()                 # the parent, which created it, unlinks it
+    out.put((total, time.perf_counter()))
+
+
+def sum_from_queue(q, out) -> None:
+    """Take one numpy array from `q` (pickled, copied through a pipe), sum it, report like above."""
+    arr = q.get()
+    out.put((float(arr.sum()), time.perf_counter()))
