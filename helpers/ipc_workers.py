@@ -18,12 +18,16 @@ STOP = None   # the sentinel: "no more items". One per consumer, sent after ever
 
 
 # ---------------------------------------------------------------- queue and pipe basics
-def squarer(inbox, outbox) -> None:
-    """Take numbers from `inbox`, put (pid, n, n*n) on `outbox`, until the sentinel arrives."""
+def squarer(inbox, outbox, work: float = 0.0) -> None:
+    """Take numbers from `inbox`, put (pid, n, n*n) on `outbox`, until the sentinel arrives.
+
+    `work` (seconds) is a pause per number, standing for a real computation.
+    """
     while True:
         n = inbox.get()
         if n is STOP:
             break
+        time.sleep(work)
         outbox.put((os.getpid(), n, n * n))
 
 
@@ -137,13 +141,16 @@ def add_to_dict(shared, lock, n: int) -> None:
             shared["count"] += 1
 
 
-def sum_shared_memory(name: str, n: int, out) -> None:
-    """Attach to shared memory block `name` (n float64s), sum it, put (sum, finished_at) on `out`.
+def sum_shared_memory(q, out) -> None:
+    """Get (block name, n) from `q`, attach to that shared memory (n float64s), sum it in place,
+    and put (sum, finished_at) on `out`.
 
-    Nothing is copied: the child maps the same physical memory the parent filled.
+    Only the name travels through the queue; the data is not copied: the child maps the same
+    physical memory the parent filled.
     """
     import numpy as np
     from multiprocessing import shared_memory
+    name, n = q.get()
     shm = shared_memory.SharedMemory(name=name)
     try:
         arr = np.ndarray((n,), dtype=np.float64, buffer=shm.buf)
