@@ -168,11 +168,10 @@ class Recorder:
         open_: dict[str, tuple] = {}
         last: dict[str, float] = {}
         for e in self.events():
-            if e.kind == "mark":
-                rows.setdefault(e.worker, [])
-                continue
             rows.setdefault(e.worker, [])
             last[e.worker] = e.t
+            if e.kind == "mark":
+                continue
             if e.worker in open_:
                 kind, start = open_.pop(e.worker)
                 if e.t > start:

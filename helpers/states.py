@@ -122,8 +122,10 @@ class StateRecording:
             except (OSError, Exception):
                 self.samples[pid].append((clock(), "gone", 0, 0))
         next_t = clock()
+        last_round = False
         try:
-            while readers and not self._stop.is_set():
+            while readers:
+                last_round = last_round or self._stop.is_set()
                 now = clock()
                 for pid, r in list(readers.items()):
                     try:
@@ -134,7 +136,7 @@ class StateRecording:
                         del readers[pid]
                         continue
                     self.samples[pid].append((now, letter, run, wait))
-                if end is not None and now >= end:
+                if last_round or (end is not None and now >= end):
                     break
                 next_t += interval_ns
                 delay = (next_t - clock()) / 1e9
@@ -147,8 +149,15 @@ class StateRecording:
                 r.close()
 
     def stop(self) -> "StateRecording":
-        """Stop sampling (idempotent); returns self."""
-        self._stop.set()
+        """Stop sampling after one last sample (with a `duration`: wait until it has passed).
+        Idempotent; returns self."""
+        if self._duration is None:
+            self._stop.set()
+        self._thread.join()
+        return self
+
+    def wait(self) -> "StateRecording":
+        """Wait until sampling ends by itself (its `duration` passed, or every process is gone)."""
         self._thread.join()
         return self
 

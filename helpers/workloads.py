@@ -148,3 +148,10 @@ def use_lock(lock, rounds: int = 5, inside: float = 0.002, outside: float = 0.00
         if outside:
             work(outside)
     return rounds
+
+
+def signal_then(event, func, *args):
+    """Set `event` (e.g. a multiprocessing Event), then run `func(*args)`: lets the parent wait until
+    the child has finished starting up (interpreter start is CPU work that would blur a picture)."""
+    event.set()
+    return func(*args)
