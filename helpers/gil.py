@@ -30,11 +30,13 @@ def gil_enabled() -> bool:
     return True if check is None else bool(check())
 
 
-def _probe_thread(stamps: list, barrier: threading.Barrier, deadline_box: list, record: bool, chunk: int):
+def _probe_thread(stamps: list, barrier: threading.Barrier, deadline_box: list, record: bool, chunk: int,
+                  cpu: dict, name: str):
     clock = time.perf_counter_ns
     append = stamps.append
     barrier.wait()
     deadline = deadline_box[0]
+    c0 = time.thread_time()
     if record:
         t = clock()
         while t < deadline:
@@ -50,6 +52,7 @@ def _probe_thread(stamps: list, barrier: threading.Barrier, deadline_box: list, 
             t = clock()
             n += 1
         stamps.append(n)
+    cpu[name] = time.thread_time() - c0
 
 
 def _io_thread(stamps: list, barrier, deadline_box, sleep: float):
@@ -69,6 +72,7 @@ class GilRun:
     gil: bool
     gap_ns: int
     io_threads: list[str] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)   # CPU seconds each compute thread got
 
     def rows(self) -> dict[str, list[tuple[str, float, float]]]:
         """Per thread: 'running' stretches and 'ready' gaps (waiting for the GIL), in seconds."""
@@ -173,7 +177,9 @@ def probe(threads: int = 2, seconds: float = 0.1, *, switch_interval: float | No
         stamps = {f"thread {i + 1}": [] for i in range(threads)}
         io_names = [f"I/O thread {i + 1}" for i in range(io_threads)]
         stamps.update({n: [] for n in io_names})
-        workers = [threading.Thread(target=_probe_thread, args=(stamps[f"thread {i + 1}"], barrier, box, record, chunk),
+        cpu: dict[str, float] = {}
+        workers = [threading.Thread(target=_probe_thread,
+                                    args=(stamps[f"thread {i + 1}"], barrier, box, record, chunk, cpu, f"thread {i + 1}"),
                                     name=f"gil-probe-{i + 1}", daemon=True) for i in range(threads)]
         workers += [threading.Thread(target=_io_thread, args=(stamps[n], barrier, box, io_sleep), daemon=True)
                     for n in io_names]
@@ -194,4 +200,4 @@ def probe(threads: int = 2, seconds: float = 0.1, *, switch_interval: float | No
             lens += [b - a for a, b in zip(st, st[1:])]
     typical = _stats.median(lens) if lens else 10_000
     gap = max(int(typical * 20), 50_000)   # >= 50 us: a switch costs more than a chunk
-    return GilRun(stamps, t0, interval, gil_enabled(), gap, io_names)
+    return GilRun(stamps, t0, interval, gil_enabled(), gap, io_names, cpu)

@@ -155,3 +155,18 @@ def signal_then(event, func, *args):
     the child has finished starting up (interpreter start is CPU work that would blur a picture)."""
     event.set()
     return func(*args)
+
+
+def chunks(n: int, size: int = 1_000, rec=None) -> int:
+    """`n` chunks of `count(size)` work; with a recorder, one state event per chunk (the densest
+    recording a chapter does). Used to measure what recording costs."""
+    total = 0
+    if rec is None:
+        for _ in range(n):
+            total += count(size)
+    else:
+        for i in range(n):
+            rec.state("running", i)
+            total += count(size)
+        rec.done()
+    return total
