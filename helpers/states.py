@@ -299,3 +299,52 @@ def sample(procs, interval: float = 0.002, *, method: str = "auto", duration: fl
     that exits stays a zombie until its parent waits for it (`join()`, `wait()`).
     """
     return StateRecording(procs, interval=interval, method=method, duration=duration)
+
+
+def run(tasks, *, names=None, interval: float = 0.002, ctx=None, timeout: float = 60.0) -> StateRecording:
+    """Start one process per task, sample their states from the moment they all begin, return it.
+
+    `tasks` is a list of (function, arg, ...) tuples; the functions must be importable (defined in
+    a module, e.g. `helpers.workloads`). Every process first finishes starting up, then all are
+    released together, so the picture shows the work and not the interpreter's start-up. Each
+    process is joined as soon as it finishes (a finished, unjoined one would show as a zombie).
+
+        rec = states.run([(workloads.spin, 1.0)] * 3 + [(workloads.sleep, 1.0)],
+                         names=["cpu 1", "cpu 2", "cpu 3", "sleeper"])
+        plots.states(rec)
+    """
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    from . import workloads
+    from .checks import ensure_importable
+
+    ctx = ctx or multiprocessing.get_context()
+    for func, *_ in tasks:
+        ensure_importable(func, ctx, what="the process's function")
+    names = names or [f"{getattr(t[0], '__name__', 'task')} {i + 1}" for i, t in enumerate(tasks)]
+    ready, go = ctx.Semaphore(0), ctx.Event()
+    procs = [ctx.Process(target=workloads.start_together, args=(ready, go, func, *args), name=name)
+             for (func, *args), name in zip(tasks, names)]
+    try:
+        for p in procs:
+            p.start()
+        for _ in procs:
+            if not ready.acquire(timeout=timeout):
+                raise RuntimeError(f"a process did not start within {timeout} s")
+        rec = sample(procs, interval=interval)
+        go.set()
+        left = {p.sentinel: p for p in procs}
+        deadline = time.monotonic() + timeout
+        while left:
+            for s in wait(list(left), timeout=max(0.0, deadline - time.monotonic())):
+                left.pop(s).join()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the processes were still running after {timeout} s")
+        return rec.stop()
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+            if p.pid is not None:
+                p.join()

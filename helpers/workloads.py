@@ -170,3 +170,14 @@ def chunks(n: int, size: int = 1_000, rec=None) -> int:
             total += count(size)
         rec.done()
     return total
+
+
+def start_together(ready, go, func, *args):
+    """Say "started" (release `ready`), wait for `go`, then run `func(*args)`.
+
+    Lets a demo start several processes, wait until every interpreter has finished booting
+    (which is CPU work of its own), and only then let them all begin at once.
+    """
+    ready.release()
+    go.wait()
+    return func(*args)

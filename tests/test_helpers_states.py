@@ -94,3 +94,27 @@ def test_sample_needs_started_processes(ctx):
     p = ctx.Process(target=workloads.sleep, args=(0,))
     with pytest.raises(ValueError, match="start"):
         states.sample([p])
+
+
+@linux_only
+def test_run_three_cpu_bound_and_a_sleeper(ctx):
+    tasks = [(workloads.spin, 0.1)] * 3 + [(workloads.sleep, 0.1)]
+    rec = states.run(tasks, names=["cpu 1", "cpu 2", "cpu 3", "sleeper"], ctx=ctx)
+    rows = rec.rows()
+    assert [label.split(" (")[0] for label in rows] == ["cpu 1", "cpu 2", "cpu 3", "sleeper"]
+    tot = rec.totals()
+    sleeper = next(v for k, v in tot.items() if k.startswith("sleeper"))
+    assert sleeper["blocked"] > sleeper["running"]
+    for label, t in tot.items():
+        if label.startswith("cpu"):
+            assert t["running"] > 0.05, (label, t)   # each used its 0.1 s of CPU while sampled
+
+
+def test_run_refuses_notebook_functions_under_spawn():
+    import multiprocessing
+
+    def job():
+        pass
+    job.__module__ = "__main__"
+    with pytest.raises(ValueError, match="module"):
+        states.run([(job,)], ctx=multiprocessing.get_context("spawn"))
