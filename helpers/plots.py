@@ -100,6 +100,32 @@ def three_state_diagram(ax=None):
     return ax
 
 
+MEANINGS = {
+    "running": "on a CPU  ·  holds the lock  ·  holds the GIL",
+    "ready": "could run, waits for a CPU  ·  waits for the lock  ·  waits for the GIL",
+    "blocked": "waits for I/O, a sleep, an event: a CPU would not help",
+    "zombie": "finished; its parent has not collected the exit status yet",
+    "stopped": "paused by a signal (SIGSTOP, Ctrl-Z)",
+    "running or ready": "macOS/Windows: the OS does not say which",
+}
+
+
+def colour_key(ax=None):
+    """The course's colour key: one swatch and one line per state, as used by every picture."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.42 * len(MEANINGS) + 0.3))
+    for i, (state, meaning) in enumerate(MEANINGS.items()):
+        y = len(MEANINGS) - 1 - i
+        ax.broken_barh([(0, 1)], (y - 0.35, 0.7), facecolors=STATE_COLORS[state])
+        ax.text(1.2, y, state, va="center", fontsize=10, fontweight="bold")
+        ax.text(4.2, y, meaning, va="center", fontsize=9)
+    ax.set_xlim(0, 16)
+    ax.set_ylim(-0.6, len(MEANINGS) - 0.4)
+    ax.axis("off")
+    ax.figure.tight_layout()
+    return ax
+
+
 # ---- one function per kind of recording; each is `timeline` plus what that picture needs ----------
 
 def _time_unit(rows) -> tuple[str, float]:

@@ -301,13 +301,15 @@ def sample(procs, interval: float = 0.002, *, method: str = "auto", duration: fl
     return StateRecording(procs, interval=interval, method=method, duration=duration)
 
 
-def run(tasks, *, names=None, interval: float = 0.002, ctx=None, timeout: float = 60.0) -> StateRecording:
+def run(tasks, *, names=None, interval: float = 0.002, ctx=None, cpus=None, timeout: float = 60.0) -> StateRecording:
     """Start one process per task, sample their states from the moment they all begin, return it.
 
     `tasks` is a list of (function, arg, ...) tuples; the functions must be importable (defined in
     a module, e.g. `helpers.workloads`). Every process first finishes starting up, then all are
     released together, so the picture shows the work and not the interpreter's start-up. Each
     process is joined as soon as it finishes (a finished, unjoined one would show as a zombie).
+    `cpus` (Linux), e.g. {0}, pins every process to those CPUs: a way to get contention (ready
+    time) on a machine with many cores.
 
         rec = states.run([(workloads.spin, 1.0)] * 3 + [(workloads.sleep, 1.0)],
                          names=["cpu 1", "cpu 2", "cpu 3", "sleeper"])
@@ -332,6 +334,11 @@ def run(tasks, *, names=None, interval: float = 0.002, ctx=None, timeout: float 
         for _ in procs:
             if not ready.acquire(timeout=timeout):
                 raise RuntimeError(f"a process did not start within {timeout} s")
+        if cpus is not None:
+            if not hasattr(os, "sched_setaffinity"):
+                raise ValueError("cpus=... needs os.sched_setaffinity, which only Linux has; leave it out")
+            for p in procs:
+                os.sched_setaffinity(p.pid, set(cpus))
         rec = sample(procs, interval=interval)
         go.set()
         left = {p.sentinel: p for p in procs}
