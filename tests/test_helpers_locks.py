@@ -89,3 +89,55 @@ def test_thread_lock_refuses_to_travel_to_a_process_and_says_what_to_do():
 def test_release_of_an_unlocked_lock_raises_like_the_real_one():
     with pytest.raises(RuntimeError):
         locks.TracedLock().release()
+
+
+def test_rlock_records_only_the_outermost_hold():
+    lock = locks.TracedRLock()
+
+    def nested():
+        with lock:
+            with lock:
+                with lock:
+                    pass
+    threads = [threading.Thread(target=nested, name=f"t{i}") for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert lock.statistics().acquisitions == 2
+    _assert_no_overlap(lock)
+    assert not lock.locked()
+
+
+def test_a_deadlock_shows_as_a_cycle_and_as_waits_that_never_end():
+    a, b = locks.TracedLock(name="fork A"), locks.TracedLock(name="fork B")
+    both_hold = threading.Barrier(2)
+    give_up = threading.Event()
+
+    def philosopher(first, second):
+        with first:
+            both_hold.wait()
+            if second.acquire(timeout=2):          # will not get it: the other one holds it
+                second.release()
+            give_up.wait(5)
+
+    t1 = threading.Thread(target=philosopher, args=(a, b), name="Ann")
+    t2 = threading.Thread(target=philosopher, args=(b, a), name="Bob")
+    t1.start()
+    t2.start()
+    import time
+    for _ in range(500):                           # until both are blocked in their second acquire
+        if len(a.waiting()) + len(b.waiting()) == 2:
+            break
+        time.sleep(0.01)
+    cycle = locks.find_deadlock(a, b)
+    graph = sorted(locks.wait_for_graph(a, b))
+    rows = {**{f"{w} / A": s for w, s in a.rows().items()}, **{f"{w} / B": s for w, s in b.rows().items()}}
+    # break the deadlock so the test ends: release happens when the timed acquires give up
+    give_up.set()
+    t1.join()
+    t2.join()
+    assert graph == [("Ann", "fork B", "Bob"), ("Bob", "fork A", "Ann")]
+    assert sorted(cycle) == ["Ann", "Bob"]
+    assert rows["Ann / B"][-1][0] == "waiting" and rows["Bob / A"][-1][0] == "waiting"
+    assert locks.find_deadlock(a, b) is None
