@@ -16,13 +16,17 @@
 from __future__ import annotations
 
 import os
-import resource
 import statistics
 import threading
 import time
 from dataclasses import dataclass, field
 
 from . import workloads
+
+try:
+    import resource                   # POSIX: CPU time of the children we have waited for
+except ImportError:                   # Windows: count every descendant by polling instead
+    resource = None
 
 
 def usable_cpus() -> int:
@@ -36,9 +40,9 @@ def usable_cpus() -> int:
 class _GrandchildCPU:
     """Poll descendants that are not our own children (so RUSAGE_CHILDREN misses them)."""
 
-    def __init__(self, period: float = 0.02):
+    def __init__(self, period: float = 0.02, everyone: bool = False):
         import psutil
-        self._psutil, self._me = psutil, os.getpid()
+        self._psutil, self._me, self._everyone = psutil, os.getpid(), everyone
         self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, args=(period,), daemon=True)
@@ -54,7 +58,7 @@ class _GrandchildCPU:
                 continue
             for p in kids:
                 try:
-                    if p.ppid() != self._me:
+                    if self._everyone or p.ppid() != self._me:
                         t = p.cpu_times()
                         self.cpu[p.pid] = t.user + t.system
                 except ps.Error:
@@ -67,13 +71,15 @@ class _GrandchildCPU:
 
 
 def _cpu_now() -> float:
+    if resource is None:
+        return time.process_time()
     ch = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + ch.ru_utime + ch.ru_stime
 
 
 def timed(func, *args, **kwargs) -> tuple[float, float, object]:
     """Run func once; return (wall seconds, CPU seconds used by us and our children, result)."""
-    poll = _GrandchildCPU()
+    poll = _GrandchildCPU(everyone=resource is None)
     c0, t0 = _cpu_now(), time.perf_counter()
     try:
         result = func(*args, **kwargs)
