@@ -222,8 +222,8 @@ def run_box_office(folder, *, buyers: int = 10, tickets: int = 3, scope: str = "
     create_db(folder, tickets)
     if lock is None and scope != "none":
         lock = Lock()
-    procs = [Process(target=buyer, args=(str(folder), f"buyer {i + 1}", lock, scope, pay, browse, wants))
-             for i in range(buyers)]
+    procs = [Process(target=buyer, args=(str(folder), f"buyer {i + 1}", lock, scope, pay, browse, wants),
+                     name=f"buyer {i + 1}") for i in range(buyers)]
     for p in procs:
         p.start()
     try:
