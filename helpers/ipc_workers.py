@@ -4,10 +4,9 @@ Every function here runs in a child process, so it lives in a module (under `spa
 `forkserver` a child imports its target by module and name). They are small on purpose: the
 chapter prints their source next to the parent code that drives them.
 
-Timelines: the workers that chapter 05 draws keep a list of (state, start, end) segments,
-timed with `time.perf_counter()` (one system-wide monotonic clock on Linux, macOS and Windows,
-so times from different processes line up), and send the whole list back once, at the end:
-recording costs about 0.1 us per event, so it does not change what it shows.
+Timelines: the workers that chapter 05 draws take an optional `rec`, a
+`helpers.recording.Recorder`, and note their state changes on it (one clock across processes,
+about 0.1 us per event, so the recording does not change what it shows).
 """
 from __future__ import annotations
 
@@ -51,54 +50,52 @@ def queue_echo(inbox, outbox) -> None:
 
 
 # ---------------------------------------------------------------- producers and consumers
-def producer(q, name: str, n_items: int, make: float = 0.0, log=None) -> None:
+def producer(q, name: str, n_items: int, make: float = 0.0, rec=None) -> None:
     """Put `n_items` items named "<name>-<i>" on `q`, taking `make` seconds to make each one.
 
     No sentinel here: the producer does not know how many consumers there are. Whoever started
     the consumers sends their sentinels, once every producer has finished.
-    With `log` (a Queue), send ("producer", name, segments) at the end for a timeline:
-    "running" while making an item, "blocked" while waiting in put() for room in the queue.
+    With `rec` (a `helpers.recording.Recorder`), record a timeline: "running" while making an
+    item, "blocked" while waiting in put() for room in the queue.
     """
-    segs = []
     for i in range(n_items):
-        t0 = time.perf_counter()
+        if rec is not None:
+            rec.state("running")
         time.sleep(make)
-        t1 = time.perf_counter()
+        if rec is not None:
+            rec.state("blocked")
         q.put(f"{name}-{i}")
-        t2 = time.perf_counter()
-        segs += [("running", t0, t1), ("blocked", t1, t2)]
-    if log is not None:
-        log.put(("producer", name, segs))
+    if rec is not None:
+        rec.done()
 
 
-def seed_producer(q, name: str, n_items: int, make: float = 0.0, log=None) -> None:
+def seed_producer(q, name: str, n_items: int, make: float = 0.0) -> None:
     """The seed's producer: its items, then TWO sentinels of its own, whatever the consumer count."""
     producer(q, name, n_items, make)
     q.put(STOP)
     q.put(STOP)
 
 
-def consumer(q, name: str, done, work: float = 0.0, log=None) -> None:
+def consumer(q, name: str, done, work: float = 0.0, rec=None) -> None:
     """Take items from `q` until a sentinel; "process" each (`work` seconds), report it on `done`.
 
     Sends (name, item) on `done` for each item, then (name, STOP) as it leaves, so the parent
-    can tell which consumers exited. With `log`, also ("consumer", name, segments):
-    "blocked" while waiting in get(), "running" while working on an item.
+    can tell which consumers exited. With `rec` (a Recorder), record a timeline: "blocked" while
+    waiting in get(), "running" while working on an item.
     """
-    segs = []
     while True:
-        t0 = time.perf_counter()
+        if rec is not None:
+            rec.state("blocked")
         item = q.get()
-        t1 = time.perf_counter()
-        segs.append(("blocked", t0, t1))
         if item is STOP:
             break
+        if rec is not None:
+            rec.state("running")
         time.sleep(work)
-        segs.append(("running", t1, time.perf_counter()))
         done.put((name, item))
+    if rec is not None:
+        rec.done()
     done.put((name, STOP))
-    if log is not None:
-        log.put(("consumer", name, segs))
 
 
 def joinable_consumer(q, name: str, done, work: float = 0.0) -> None:
