@@ -155,33 +155,41 @@ def wait_for_doors(folder, name: str, timeout: float = 30.0) -> None:
 
 
 def buyer(folder, name: str, lock=None, scope: str = "all", pay: float = 0.1,
-          browse: float = 0.0, wants: int = 1) -> None:
+          browse: float = 0.0, wants: int = 1, rec=None) -> None:
     """Try to buy `wants` tickets, one at a time, from folder/db.json; a receipt for each one sold.
 
     For each ticket: browse the site (`browse` seconds, outside any lock), read the db, pay
     (`pay` seconds), and, if a ticket was left, write the db back with one ticket fewer and print
     a receipt (a file in folder/receipts). `scope` says what `lock` protects:
     "none" nothing, "write" only the write, "all" the whole read-check-write.
+    With `rec` (a `helpers.recording.Recorder`), each step is noted for a timeline.
     """
     folder = Path(folder)
     db = folder / DB_NAME
+    note = rec.state if rec is not None else (lambda state: None)
     if scope not in ("none", "write", "all"):
         raise ValueError(f"scope must be 'none', 'write' or 'all', not {scope!r}")
     if scope != "none" and lock is None:
         raise ValueError(f"scope={scope!r} needs a lock")
     wait_for_doors(folder, name)
     for k in range(wants):
+        note("browsing")
         time.sleep(browse)
         if scope == "all":
+            note("waiting")
             lock.acquire()
         try:
+            note("read")
             left = read_json(db)["tickets"]
+            note("paying")
             time.sleep(pay)                       # the race window: others may read the same count
             if left <= 0:
                 return
             if scope == "write":
+                note("waiting")
                 lock.acquire()
             try:
+                note("write db")
                 write_json_atomic(db, {"tickets": left - 1}, fsync=False)
             finally:
                 if scope == "write":
@@ -190,6 +198,7 @@ def buyer(folder, name: str, lock=None, scope: str = "all", pay: float = 0.1,
         finally:
             if scope == "all":
                 lock.release()
+            note(None)
 
 
 def hold_lock(lock, seconds: float = 0.0, crash: bool = False) -> None:
@@ -211,18 +220,19 @@ def receipts(folder) -> list[str]:
 
 
 def run_box_office(folder, *, buyers: int = 10, tickets: int = 3, scope: str = "none",
-                   pay: float = 0.1, browse: float = 0.0, wants: int = 1, lock=None) -> dict:
+                   pay: float = 0.1, browse: float = 0.0, wants: int = 1, lock=None, rec=None) -> dict:
     """Run one sale: `buyers` processes race for `tickets` seats; return what happened.
 
     The parent creates db.json, starts every buyer, opens the doors once all are waiting, joins
     them all, and reports the seats sold (receipts), the seats the db says are left, and the
-    wall time. Pass your own `lock` (e.g. a traced one) or let it make a multiprocessing.Lock.
+    wall time. Pass your own `lock` (e.g. a traced one) or let it make a multiprocessing.Lock;
+    pass a `Recorder` as `rec` to get each buyer's steps on a timeline.
     """
     from multiprocessing import Lock, Process
     create_db(folder, tickets)
     if lock is None and scope != "none":
         lock = Lock()
-    procs = [Process(target=buyer, args=(str(folder), f"buyer {i + 1}", lock, scope, pay, browse, wants),
+    procs = [Process(target=buyer, args=(str(folder), f"buyer {i + 1}", lock, scope, pay, browse, wants, rec),
                      name=f"buyer {i + 1}") for i in range(buyers)]
     for p in procs:
         p.start()
