@@ -44,24 +44,40 @@ class _GrandchildCPU:
         import psutil
         self._psutil, self._me, self._everyone = psutil, os.getpid(), everyone
         self.cpu: dict[int, float] = {}
+        # processes that already exist count only for the CPU they use from now on
+        self._base: dict[int, float] = {}
+        for p in self._candidates():
+            try:
+                t = p.cpu_times()
+                self._base[p.pid] = t.user + t.system
+            except psutil.Error:
+                pass
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, args=(period,), daemon=True)
         self._t.start()
 
-    def _run(self, period):
+    def _candidates(self) -> list:
         ps = self._psutil
-        me = ps.Process(self._me)
-        while not self._stop.wait(period):
+        try:
+            kids = ps.Process(self._me).children(recursive=True)
+        except ps.Error:
+            return []
+        out = []
+        for p in kids:
             try:
-                kids = me.children(recursive=True)
+                if self._everyone or p.ppid() != self._me:
+                    out.append(p)
             except ps.Error:
-                continue
-            for p in kids:
+                pass
+        return out
+
+    def _run(self, period):
+        while not self._stop.wait(period):
+            for p in self._candidates():
                 try:
-                    if self._everyone or p.ppid() != self._me:
-                        t = p.cpu_times()
-                        self.cpu[p.pid] = t.user + t.system
-                except ps.Error:
+                    t = p.cpu_times()
+                    self.cpu[p.pid] = t.user + t.system - self._base.get(p.pid, 0.0)
+                except self._psutil.Error:
                     pass
 
     def stop(self) -> float:
