@@ -86,6 +86,11 @@ class Recorder:
         self.__dict__.update(state)
         self._init_local(hooked=os.getpid() == self._owner)
 
+    def __reduce__(self):
+        # A pool pickles the arguments of every task separately: rebuild one recorder per process
+        # (kept alive until the process exits), or the events of finished tasks would be lost.
+        return _rebuild, (self.__getstate__(),)
+
     def _init_local(self, hooked: bool):
         self._buf: list = []
         self._flushed = 0
@@ -200,6 +205,21 @@ class Recorder:
 
     def __repr__(self):
         return f"<Recorder {self.name!r}: {len(self._raw())} events>"
+
+
+_BY_DIR: dict[str, "Recorder"] = {}   # in a child: the one recorder per recording, kept alive
+
+
+def _rebuild(state: dict) -> "Recorder":
+    if os.getpid() != state["_owner"]:
+        rec = _BY_DIR.get(state["dir"])
+        if rec is not None:
+            return rec
+    rec = Recorder.__new__(Recorder)
+    rec.__setstate__(state)
+    if os.getpid() != state["_owner"]:
+        _BY_DIR[state["dir"]] = rec
+    return rec
 
 
 def flush_all() -> None:
