@@ -11,8 +11,10 @@ Design (costs from NOTES.md):
   you call `rec.flush()`). The parent reads its own list plus every file: join your children
   first, then call `rec.events()` / `rec.rows()`.
 
-Caveat: a process killed with SIGKILL/SIGTERM (e.g. `Pool.terminate()`, which `with Pool()` does
-on exit) never writes its file. Use `pools.run` for pools, and `flush()` in long-lived workers.
+Works with `Process` children and with `ProcessPoolExecutor` tasks (read after the executor shut
+down). Caveat: a process killed with SIGKILL/SIGTERM (e.g. by `Pool.terminate()`, which leaving
+`with multiprocessing.Pool()` does) never writes its file: call `pool.close(); pool.join()` first,
+use `pools.run` for pool timelines, and `rec.flush()` in workers that never end.
 """
 from __future__ import annotations
 
