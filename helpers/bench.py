@@ -207,6 +207,23 @@ class Comparison:
     def __str__(self):
         return self.table()
 
+    def label_shortfalls(self) -> dict[str, str]:
+        """Note every case whose CPU/wall fell well short of its limit (done by `compare`)."""
+        before, after = self.machine
+        machine_ok = not min(before, after) < 0.8 * self.cpus     # True when not checked (nan)
+        for m in self.cases:
+            expect = self.limit(m)
+            if m.cpu_wall < 0.75 * expect:
+                note = f"got only {m.cpu_wall:.2f} cores' worth of CPU, not {expect}"
+                if not machine_ok:
+                    note += " (the machine gave fewer cores)"
+                elif expect == 1:
+                    note += " (something else was using the CPU)"
+                if m.label == self.baseline:
+                    note += "; speed-ups against it are overstated"
+                self.notes[m.label] = note
+        return self.notes
+
     def plot(self, ax=None, title: str | None = None):
         """Bar chart of median times with min-max whiskers, speed-ups and limits (see `plots.bench`)."""
         from . import plots
@@ -220,8 +237,9 @@ def compare(cases: dict, baseline: str | None = None, workers: dict[str, int] | 
     `cases` maps a label to a zero-argument callable (use `functools.partial` for arguments);
     `workers` maps a label to how many workers it runs in parallel (default 1), which sets its
     physical limit and the CPU/wall it should reach. A case whose CPU/wall falls well short of
-    that limit is labelled; a machine check before and after says whether the machine or the
-    program is to blame (threads held back by the GIL also read about 1.0).
+    that limit is labelled (a serial baseline that got half a core makes every speed-up look
+    twice as good); a machine check before and after says whether the machine or the program is
+    to blame (threads held back by the GIL also read about 1.0: that is the program).
     """
     workers = workers or {}
     baseline = baseline or next(iter(cases))
@@ -231,10 +249,5 @@ def compare(cases: dict, baseline: str | None = None, workers: dict[str, int] | 
           for label, f in cases.items()]
     after = machine_cores(0.1) if check_machine else float("nan")
     comp = Comparison(ms, baseline, cpus, (before, after))
-    machine_ok = not check_machine or min(before, after) >= 0.8 * cpus
-    for m in ms:
-        expect = comp.limit(m)
-        if expect > 1 and m.cpu_wall < 0.75 * expect:
-            comp.notes[m.label] = (f"used only {m.cpu_wall:.1f} cores' worth of CPU"
-                                   + ("" if machine_ok else " (the machine gave fewer cores)"))
+    comp.label_shortfalls()
     return comp
