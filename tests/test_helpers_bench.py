@@ -3,7 +3,6 @@ import functools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from helper_contexts import ctx, multiprocessing_servers  # noqa: F401  (fixtures)
 from helpers import bench, workloads
 
 

@@ -1,7 +1,6 @@
 """recording: one clock across threads and processes, collected back without queues."""
 import threading
 
-from helper_contexts import ctx, multiprocessing_servers  # noqa: F401  (fixtures)
 from helpers import recording, workloads
 
 
