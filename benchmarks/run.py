@@ -141,6 +141,9 @@ def main() -> None:
     report("cpu_wall_ratio_serial", serial.cpu_wall, "{:.2f}")
     machine_after = bench.machine_cores(0.3)
     report("machine_cores_after", machine_after, "{:.2f}")
+    comp = bench.Comparison([serial, par], "serial", bench.usable_cpus(), (machine_before, machine_after))
+    for label, note in comp.label_shortfalls().items():
+        report(f"note_{label.replace(' ', '_')}", note)
     if min(machine_before, machine_after) < 0.8 * bench.usable_cpus():
         report("note", f"the machine gave fewer cores than it has during this run "
                        f"({min(machine_before, machine_after):.2f} of {bench.usable_cpus()})")

@@ -182,7 +182,7 @@ def bench(comparison, ax=None, title: str | None = None):
     """Median wall time per case with min-max whiskers, its speed-up, and the limit it could reach."""
     cases = comparison.cases
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.55 * len(cases) + 1.5))
+        _, ax = plt.subplots(figsize=(9, 0.55 * len(cases) + 1.5))
     y = list(range(len(cases)))[::-1]
     med = [m.median for m in cases]
     lo = [m.median - m.spread[0] for m in cases]
@@ -204,7 +204,7 @@ def bench(comparison, ax=None, title: str | None = None):
     if min(before, after) < 0.8 * comparison.cpus:
         t += f"\n(machine gave only {min(before, after):.1f} of {comparison.cpus} cores: re-run later)"
     ax.set_title(t)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     ax.figure.tight_layout()
     return ax

@@ -295,8 +295,10 @@ def sample(procs, interval: float = 0.002, *, method: str = "auto", duration: fl
         ...; p1.join(); p2.join()
         plots.states(rec)       # or plots.timeline(rec.rows())
 
-    Start the processes first (a process needs a pid). Note that sampling does not reap: a child
-    that exits stays a zombie until its parent waits for it (`join()`, `wait()`).
+    Start the processes first (a process needs a pid). Sampling does not reap: a child that exits
+    stays a zombie until its parent waits for it (`join()`, `wait()`). Under the `forkserver`
+    start method the fork server, not the notebook, is the parent and reaps at once, so such a
+    child goes straight from running to gone; `subprocess.Popen` children stay zombies until waited.
     """
     return StateRecording(procs, interval=interval, method=method, duration=duration)
 

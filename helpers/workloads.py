@@ -181,3 +181,10 @@ def start_together(ready, go, func, *args):
     ready.release()
     go.wait()
     return func(*args)
+
+
+def recorded_task(rec, x, seconds: float = 0.005):
+    """A pool task that records itself: state "task x" while it spins `seconds` of CPU."""
+    with rec.span(f"task {x}"):
+        spin(seconds)
+    return x

@@ -3,7 +3,6 @@ import functools
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from helper_contexts import ctx, multiprocessing_servers  # noqa: F401  (fixtures)
 from helpers import bench, workloads
 
 
@@ -39,3 +38,16 @@ def test_compare_reports_speedups_limits_and_labels():
 
 def test_machine_check_returns_cores():
     assert 0 < bench.machine_cores(0.05) <= bench.usable_cpus() + 0.5
+
+
+def test_a_starved_baseline_and_a_short_parallel_run_are_labelled():
+    base = bench.Measurement("serial", [2.0, 2.0], [1.0, 1.0])                       # half a core
+    par = bench.Measurement("2 processes", [1.0, 1.0], [1.9, 1.9], workers=2)        # fine
+    threads = bench.Measurement("2 threads", [2.0, 2.0], [2.0, 2.0], workers=2)      # one core
+    comp = bench.Comparison([base, par, threads], "serial", 2, (2.0, 2.0))
+    notes = comp.label_shortfalls()
+    assert comp.speedup("2 processes") == 2.0
+    assert "overstated" in notes["serial"] and "2 processes" not in notes
+    assert "1.00 cores' worth" in notes["2 threads"] and "machine" not in notes["2 threads"]
+    busy = bench.Comparison([base, par, threads], "serial", 2, (1.0, 1.1)).label_shortfalls()
+    assert "the machine gave fewer cores" in busy["2 threads"]

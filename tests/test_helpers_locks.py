@@ -4,7 +4,6 @@ import threading
 
 import pytest
 
-from helper_contexts import ctx, multiprocessing_servers  # noqa: F401  (fixtures)
 from helpers import locks, workloads
 
 

@@ -4,7 +4,6 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
-from helper_contexts import ctx, multiprocessing_servers  # noqa: F401  (fixtures)
 from helpers import pools, workloads
 
 

@@ -1,7 +1,6 @@
 """recording: one clock across threads and processes, collected back without queues."""
 import threading
 
-from helper_contexts import ctx, multiprocessing_servers  # noqa: F401  (fixtures)
 from helpers import recording, workloads
 
 
@@ -62,3 +61,14 @@ def test_recorder_pickles_as_a_folder_name():
     clone = pickle.loads(pickle.dumps(rec))
     assert clone.dir == rec.dir and clone.t0 == rec.t0
     assert len(pickle.dumps(rec)) < 500
+
+
+def test_events_from_process_pool_workers_arrive_after_shutdown(ctx):
+    from concurrent.futures import ProcessPoolExecutor
+    rec = recording.Recorder()
+    with ProcessPoolExecutor(2, mp_context=ctx) as ex:
+        assert list(ex.map(workloads.recorded_task, [rec] * 6, range(6))) == list(range(6))
+    rows = rec.rows()
+    tasks = sorted(s for segs in rows.values() for s, _, _ in segs)
+    assert tasks == sorted(f"task {i}" for i in range(6)), rows
+    assert 1 <= len(rows) <= 2

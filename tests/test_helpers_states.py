@@ -5,7 +5,6 @@ import sys
 
 import pytest
 
-from helper_contexts import ctx, multiprocessing_servers  # noqa: F401  (fixtures)
 from helpers import states, workloads
 
 linux_only = pytest.mark.skipif(not states.HAVE_SCHEDSTAT, reason="needs /proc/PID/schedstat (Linux)")

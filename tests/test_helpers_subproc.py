@@ -81,3 +81,40 @@ def test_call_refuses_notebook_functions_with_a_hint():
     f.__module__ = "__main__"
     with pytest.raises(ValueError, match="module"):
         subproc.call(f)
+
+
+def test_gevent_monkey_patching_runs_in_a_fresh_interpreter():
+    pytest.importorskip("gevent")
+    code = """
+        from gevent import monkey; monkey.patch_all()
+        import time, gevent
+        log = []
+        def nap(i):
+            log.append(("start", i)); time.sleep(0.05); log.append(("end", i))
+        gevent.joinall([gevent.spawn(nap, i) for i in range(20)])
+        first_end = [kind for kind, _ in log].index("end")
+        print(monkey.is_module_patched("time"), first_end)
+    """
+    r = subproc.run(code, timeout=30).check()
+    # patched sleep yields to the other greenlets: all 20 start before the first one ends
+    assert r.stdout.split() == ["True", "20"], r.stdout + r.stderr
+
+
+def test_a_server_is_stopped_with_everything_it_started():
+    import socket
+    code = """
+        import socket
+        srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("127.0.0.1", 0)); srv.listen()
+        print("listening on", srv.getsockname()[1], flush=True)
+        while True:
+            conn, _ = srv.accept()
+            conn.sendall(conn.recv(100).upper()); conn.close()
+    """
+    with subproc.start(code) as server:
+        assert server.wait_for_output("listening", timeout=20)
+        port = int(server.output()[0].split()[-1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            c.sendall(b"hello")
+            assert c.recv(100) == b"HELLO"
+    assert server.proc.poll() is not None
