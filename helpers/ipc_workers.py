@@ -69,9 +69,9 @@ def producer(q, name: str, n_items: int, make: float = 0.0, rec=None) -> None:
         rec.done()
 
 
-def seed_producer(q, name: str, n_items: int, make: float = 0.0) -> None:
+def seed_producer(q, name: str, n_items: int, make: float = 0.0, rec=None) -> None:
     """The seed's producer: its items, then TWO sentinels of its own, whatever the consumer count."""
-    producer(q, name, n_items, make)
+    producer(q, name, n_items, make, rec)
     q.put(STOP)
     q.put(STOP)
 
