@@ -25,6 +25,10 @@ c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
 c.CourseDirectory.course_id = "concurrency-in-python"
 c.Exchange.root = str(root / "exchange")
 
+# An instructor who runs a solution notebook in place leaves its %%writefile module (the full
+# solution) in solutions/exNN/: never copy it into the student version or a grading run.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "ex*_workers.py"]
+
 # Student code in this course can hang, deadlock or spin: bound every cell, interrupt a cell that
 # runs over, and kill the kernel's whole process group when the notebook is done.
 c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "30"))

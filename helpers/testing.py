@@ -38,12 +38,25 @@ def finishes_within(seconds: float, func, *args, what: str | None = None, **kwar
     return outcome.get("value")
 
 
+def multiprocessing_service_pids() -> set[int]:
+    """PIDs of the helper processes multiprocessing keeps for the whole session, if running.
+
+    The resource tracker and the fork server start on first use and must outlive the code that
+    started them: killing them breaks every later `Process.start()` in this interpreter.
+    """
+    from multiprocessing import forkserver, resource_tracker
+    pids = {getattr(resource_tracker._resource_tracker, "_pid", None),
+            getattr(forkserver._forkserver, "_forkserver_pid", None)}
+    return {pid for pid in pids if pid}
+
+
 class no_new_processes:
     """Context manager for tests: on exit, kill (and reap) any child process started inside it.
 
     Use it around student code that starts processes, so a test that fails half-way (a worker
     that never ends, a missing join) leaves nothing running behind it. Only processes started
-    inside the block are touched. `leftovers` lists the ones found, for an assert message.
+    inside the block are touched, and never multiprocessing's own long-lived helpers (the
+    resource tracker, the fork server). `leftovers` lists the ones found, for an assert message.
     """
 
     def __init__(self, grace: float = 1.0):
@@ -60,7 +73,8 @@ class no_new_processes:
         import multiprocessing
         import psutil
         multiprocessing.active_children()          # reaps children that already finished
-        new = [p for p in self._me.children(recursive=True) if p.pid not in self._before]
+        keep = self._before | multiprocessing_service_pids()
+        new = [p for p in self._me.children(recursive=True) if p.pid not in keep]
         self.leftovers = [p.pid for p in new]
         for p in new:
             try:

@@ -26,23 +26,14 @@ def ctx(request):
     return multiprocessing.get_context(request.param)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def multiprocessing_servers():
-    """Start the fork server and resource tracker once, before any test's leftover check.
-
-    multiprocessing starts them on first use and keeps them for the session; started inside a
-    test they would look like processes the test left behind.
-    """
-    from multiprocessing import forkserver, resource_tracker
-    resource_tracker.ensure_running()
-    if "forkserver" in START_METHODS:
-        forkserver.ensure_running()
-    yield
-
-
 def _descendants() -> dict[int, str]:
+    """Every process below this one, except multiprocessing's session-long helpers."""
+    from helpers.testing import multiprocessing_service_pids
+    services = multiprocessing_service_pids()
     out = {}
     for p in psutil.Process().children(recursive=True):
+        if p.pid in services:
+            continue
         try:
             out[p.pid] = f"{p.pid} {p.name()} ({p.status()}) {' '.join(p.cmdline()[:4])}"
         except psutil.Error:

@@ -109,6 +109,8 @@ def test_exercises_folder_is_generated_from_solutions(exercise, tmp_path):
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_no_hidden_test_or_solution_under_exercises(exercise):
     hidden = _hidden_lines(exercise)
+    written = sorted((paths.EXERCISES / exercise).glob("ex*_workers.py"))
+    assert not written, f"{written}: a module written by a solution's %%writefile cell is the solution itself"
     for path in (paths.EXERCISES / exercise).rglob("*"):
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
