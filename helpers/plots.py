@@ -16,6 +16,10 @@ STATE_COLORS = {
     "zombie": "#6d4c41",    # brown: finished, exit status not yet collected by the parent
     "stopped": "#9e9e9e",   # grey
     "idle": "#eeeeee",
+    # the same meanings under other names
+    "holding": "#2e7d32",   # holds the lock = runs in the critical section
+    "waiting": "#f9a825",   # waits for the lock = could go on, waits for someone else
+    "running or ready": "#8d9e2a",   # where the OS cannot tell them apart (macOS, Windows)
 }
 FALLBACK_COLORS = plt.get_cmap("tab10").colors
 
@@ -57,5 +61,89 @@ def timeline(rows: dict[str, list[tuple[str, float, float]]], *, ax=None, unit: 
     if not labels_inside:
         ax.legend(handles=[Patch(color=color_for(s), label=s) for s in seen],
                   loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.figure.tight_layout()
+    return ax
+
+
+# ---- one function per kind of recording; each is `timeline` plus what that picture needs ----------
+
+def _time_unit(rows) -> tuple[str, float]:
+    """Milliseconds for short runs (under 2 s), seconds otherwise."""
+    end = max((b for segs in rows.values() for _, _, b in segs), default=0.0)
+    return ("ms", 1e3) if end < 2.0 else ("s", 1.0)
+
+
+def _scaled(rows, k: float):
+    return {r: [(s, a * k, b * k) for s, a, b in segs] for r, segs in rows.items()}
+
+
+def states(rec, ax=None, title: str | None = None):
+    """Sampled process states (from `states.sample`): running / ready / blocked / zombie per process."""
+    rows = rec.rows()
+    unit, k = _time_unit(rows)
+    title = title or f"process states sampled every {rec.interval * 1e3:g} ms"
+    if rec.note:
+        title += f"\n({rec.note})"
+    return timeline(_scaled(rows, k), ax=ax, unit=unit, title=title)
+
+
+def lock(traced, ax=None, title: str | None = None):
+    """Who held a traced lock (green) and who waited for it (amber), with hand-offs in the title."""
+    rows = traced.rows()
+    st = traced.statistics()
+    unit, k = _time_unit(rows)
+    title = title or (f"{st.name}: {st.acquisitions} acquisitions, {st.handoffs} hand-offs, "
+                      f"held {st.held_fraction:.0%} of the time")
+    return timeline(_scaled(rows, k), ax=ax, unit=unit, title=title)
+
+
+def gil(run, ax=None, title: str | None = None):
+    """GIL hand-offs (from `gil.probe`): when each thread ran; a bar shows one switch interval."""
+    rows = run.rows()
+    ax = timeline(_scaled(rows, 1e3), ax=ax, unit="ms", title=title or run.summary())
+    si = run.switch_interval * 1e3
+    y = len(rows) - 0.5
+    ax.annotate("", xy=(si, y), xytext=(0, y), arrowprops=dict(arrowstyle="<->", color="black"))
+    ax.text(si / 2, y + 0.05, f"switch interval {si:g} ms", ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(-0.6, len(rows) - 0.1)
+    return ax
+
+
+def pool(run, ax=None, title: str | None = None):
+    """Which worker ran which task (from `pools.run`): one row per worker, tasks labelled by index."""
+    rows = run.rows()
+    unit, k = _time_unit(rows)
+    title = title or f"{len(run.tasks)} tasks on {len(rows)} workers, utilisation {run.utilisation():.0%}"
+    return timeline(_scaled(rows, k), ax=ax, unit=unit, title=title, labels_inside=True)
+
+
+def bench(comparison, ax=None, title: str | None = None):
+    """Median wall time per case with min-max whiskers, its speed-up, and the limit it could reach."""
+    cases = comparison.cases
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.55 * len(cases) + 1.5))
+    y = list(range(len(cases)))[::-1]
+    med = [m.median for m in cases]
+    lo = [m.median - m.spread[0] for m in cases]
+    hi = [m.spread[1] - m.median for m in cases]
+    ax.barh(y, med, xerr=[lo, hi], color=[STATE_COLORS["running"]] * len(cases), alpha=0.85,
+            capsize=4, label="median (min-max)")
+    base = next(m for m in cases if m.label == comparison.baseline).median
+    ax.vlines([base / comparison.limit(m) for m in cases], [v - 0.4 for v in y], [v + 0.4 for v in y],
+              colors="black", linestyles="dashed", label="best possible (physical limit)")
+    for yi, m in zip(y, cases):
+        ax.text(m.spread[1], yi, f"  {comparison.speedup(m.label):.2f}x, CPU/wall {m.cpu_wall:.1f}",
+                va="center", fontsize=9)
+    ax.set_yticks(y)
+    ax.set_yticklabels([m.label for m in cases])
+    ax.set_xlabel("wall time (s)")
+    ax.set_xlim(0, max(m.spread[1] for m in cases) * 1.5)
+    before, after = comparison.machine
+    t = title or "speed-up against " + comparison.baseline
+    if min(before, after) < 0.8 * comparison.cpus:
+        t += f"\n(machine gave only {min(before, after):.1f} of {comparison.cpus} cores: re-run later)"
+    ax.set_title(t)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
     ax.figure.tight_layout()
     return ax

@@ -1,0 +1,218 @@
+"""Benchmarks that do not teach the wrong lesson on a noisy machine.
+
+- Every case runs several times (after a warm-up); we report the median and the spread (min-max)
+  because a single run can be off by 2x on a shared laptop or VM.
+- Speed-up is measured against a serial baseline and compared with the *physical limit*:
+  min(workers, CPUs this process may use).
+- Each run also records CPU time / wall time: how many cores' worth of CPU the run actually got.
+  A process-parallel run on 2 cores should read about 2.0; if it reads 1.0, the machine gave us
+  one core (NOTES.md: this VM sometimes packs its two vCPUs onto one), and the table says so
+  instead of presenting 1x as "parallelism does not help". `machine_cores()` checks the machine
+  directly (n spinning processes, each reporting its own CPU time), before and after the cases.
+- CPU time = this process (all threads) + children it has waited for (`RUSAGE_CHILDREN`) +
+  grandchildren seen while running (a forkserver's children are not ours to wait for).
+- Runs longer than about two seconds in total print a progress line.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+
+from . import workloads
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (affinity mask, or cpu_count where that is unknown)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class _GrandchildCPU:
+    """Poll descendants that are not our own children (so RUSAGE_CHILDREN misses them)."""
+
+    def __init__(self, period: float = 0.02):
+        import psutil
+        self._psutil, self._me = psutil, os.getpid()
+        self.cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, args=(period,), daemon=True)
+        self._t.start()
+
+    def _run(self, period):
+        ps = self._psutil
+        me = ps.Process(self._me)
+        while not self._stop.wait(period):
+            try:
+                kids = me.children(recursive=True)
+            except ps.Error:
+                continue
+            for p in kids:
+                try:
+                    if p.ppid() != self._me:
+                        t = p.cpu_times()
+                        self.cpu[p.pid] = t.user + t.system
+                except ps.Error:
+                    pass
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._t.join()
+        return sum(self.cpu.values())
+
+
+def _cpu_now() -> float:
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + ch.ru_utime + ch.ru_stime
+
+
+def timed(func, *args, **kwargs) -> tuple[float, float, object]:
+    """Run func once; return (wall seconds, CPU seconds used by us and our children, result)."""
+    poll = _GrandchildCPU()
+    c0, t0 = _cpu_now(), time.perf_counter()
+    try:
+        result = func(*args, **kwargs)
+    finally:
+        wall = time.perf_counter() - t0
+        extra = poll.stop()
+    return wall, _cpu_now() - c0 + extra, result
+
+
+@dataclass
+class Measurement:
+    """Repeated runs of one case: wall and CPU seconds per run."""
+    label: str
+    walls: list[float]
+    cpus: list[float]
+    workers: int = 1
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        return min(self.walls), max(self.walls)
+
+    @property
+    def cpu_wall(self) -> float:
+        """Median over runs of CPU time / wall time: cores' worth of CPU the case got."""
+        return statistics.median(c / w for c, w in zip(self.cpus, self.walls) if w > 0)
+
+
+def measure(func, *args, repeat: int = 5, warmup: int = 1, label: str | None = None,
+            workers: int = 1, progress: bool = True, **kwargs) -> Measurement:
+    """Run `func(*args, **kwargs)` `warmup` + `repeat` times; keep wall and CPU time of each run."""
+    label = label or getattr(func, "__name__", "case")
+    walls, cpus = [], []
+    start = time.perf_counter()
+    show = False
+    for i in range(warmup + repeat):
+        wall, cpu, _ = timed(func, *args, **kwargs)
+        if i >= warmup:
+            walls.append(wall)
+            cpus.append(cpu)
+        elapsed = time.perf_counter() - start
+        show = show or (progress and elapsed / (i + 1) * (warmup + repeat) > 2.0)
+        if show:
+            print(f"\r{label}: run {i + 1}/{warmup + repeat}, {elapsed:.1f} s", end="", flush=True)
+    if show:
+        print(f"\r{label}: {repeat} runs, median {statistics.median(walls):.3f} s" + " " * 10, flush=True)
+    return Measurement(label, walls, cpus, workers)
+
+
+def _spin_report(seconds: float) -> float:
+    """Spin `seconds` of wall time; return the CPU time this process got meanwhile."""
+    c = time.process_time()
+    workloads.spin_wall(seconds)
+    return time.process_time() - c
+
+
+def machine_cores(seconds: float = 0.2, n: int | None = None) -> float:
+    """How many cores' worth of CPU `n` (default: all usable CPUs) spinning processes really get.
+
+    Each process spins for `seconds` of wall time and reports its own CPU time; the sum over
+    the wall time is the number of cores the machine actually gave us (2.0 on a healthy 2-CPU
+    machine; about 1.0 when something else, or the hypervisor, takes one away).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+    n = n or usable_cpus()
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context()) as ex:
+        list(ex.map(workloads.sleep, [0.0] * n))          # start the workers first
+        t0 = time.perf_counter()
+        cpu = sum(ex.map(_spin_report, [seconds] * n))
+        wall = time.perf_counter() - t0
+    return cpu / wall
+
+
+@dataclass
+class Comparison:
+    """Several cases against one baseline: median, spread, speed-up, limit and CPU/wall each."""
+    cases: list[Measurement]
+    baseline: str
+    cpus: int
+    machine: tuple[float, float] = (float("nan"), float("nan"))
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def speedup(self, label: str) -> float:
+        base = next(m for m in self.cases if m.label == self.baseline)
+        return base.median / next(m for m in self.cases if m.label == label).median
+
+    def limit(self, m: Measurement) -> int:
+        """The physical limit on speed-up for a case: min(its workers, usable CPUs)."""
+        return max(1, min(m.workers, self.cpus))
+
+    def table(self) -> str:
+        """A text table of the comparison, with a warning line when the machine gave fewer cores."""
+        lines = [f"{'case':<22}{'median s':>9}{'min-max s':>16}{'speed-up':>9}{'limit':>6}{'CPU/wall':>9}  note"]
+        for m in self.cases:
+            lo, hi = m.spread
+            lines.append(f"{m.label:<22}{m.median:>9.3f}{f'{lo:.3f}-{hi:.3f}':>16}{self.speedup(m.label):>8.2f}x"
+                         f"{self.limit(m):>5}x{m.cpu_wall:>9.2f}  {self.notes.get(m.label, '')}")
+        before, after = self.machine
+        lines.append(f"machine check: {before:.2f} cores before, {after:.2f} after (of {self.cpus} usable)")
+        if min(before, after) < 0.8 * self.cpus:
+            lines.append(f"WARNING: the machine gave fewer cores than it has ({min(before, after):.1f} of "
+                         f"{self.cpus}); parallel speed-ups above are understated. Re-run later.")
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.table()
+
+    def plot(self, ax=None, title: str | None = None):
+        """Bar chart of median times with min-max whiskers, speed-ups and limits (see `plots.bench`)."""
+        from . import plots
+        return plots.bench(self, ax=ax, title=title)
+
+
+def compare(cases: dict, baseline: str | None = None, workers: dict[str, int] | None = None,
+            repeat: int = 3, warmup: int = 1, check_machine: bool = True, progress: bool = True) -> Comparison:
+    """Measure several cases and compare each with `baseline` (default: the first case).
+
+    `cases` maps a label to a zero-argument callable (use `functools.partial` for arguments);
+    `workers` maps a label to how many workers it runs in parallel (default 1), which sets its
+    physical limit and the CPU/wall it should reach. A case whose CPU/wall falls well short of
+    that limit is labelled; a machine check before and after says whether the machine or the
+    program is to blame (threads held back by the GIL also read about 1.0).
+    """
+    workers = workers or {}
+    baseline = baseline or next(iter(cases))
+    cpus = usable_cpus()
+    before = machine_cores(0.1) if check_machine else float("nan")
+    ms = [measure(f, repeat=repeat, warmup=warmup, label=label, workers=workers.get(label, 1), progress=progress)
+          for label, f in cases.items()]
+    after = machine_cores(0.1) if check_machine else float("nan")
+    comp = Comparison(ms, baseline, cpus, (before, after))
+    machine_ok = not check_machine or min(before, after) >= 0.8 * cpus
+    for m in ms:
+        expect = comp.limit(m)
+        if expect > 1 and m.cpu_wall < 0.75 * expect:
+            comp.notes[m.label] = (f"used only {m.cpu_wall:.1f} cores' worth of CPU"
+                                   + ("" if machine_ok else " (the machine gave fewer cores)"))
+    return comp

@@ -1,0 +1,253 @@
+"""Locks that remember who waited and who held them: drop-ins for threads and for processes.
+
+`TracedLock()` behaves like `threading.Lock()`; `TracedLock(ctx)` (ctx = `multiprocessing` or a
+context from `multiprocessing.get_context(...)`) like `ctx.Lock()`, shared by child processes the
+usual way (pass it as an argument to `Process`). `TracedSemaphore(n[, ctx])` likewise.
+
+Each acquire/release cycle records three times, on the course's one clock: *requested* (acquire
+called), *acquired* (acquire returned) and *released*. Waiting = requested -> acquired, holding =
+acquired -> released. The record is one tuple appended to a per-process list when the lock is
+released (about 0.5-1 us per cycle on top of the bare lock, see `make bench`); child processes
+write their list once when they exit (see `recording`), so join them before reading.
+
+`statistics()` summarises a run in the spirit of trio's `Lock.statistics()`: per worker how often
+it got the lock, how long it waited and held it, and how many times the lock passed from one
+worker to another (hand-offs). With no work outside the critical section one worker tends to get
+the lock again and again (few hand-offs): that is fairness you can see.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from .recording import Recorder, clock_ns, worker_label
+
+HOLDING, WAITING = "holding", "waiting"
+
+
+@dataclass
+class WorkerStats:
+    """One worker's totals, in seconds."""
+    acquisitions: int = 0
+    wait_total: float = 0.0
+    wait_max: float = 0.0
+    hold_total: float = 0.0
+    hold_max: float = 0.0
+    timeouts: int = 0
+
+
+@dataclass
+class LockStatistics:
+    """What a traced lock saw: `workers` maps a worker name to its `WorkerStats`."""
+    name: str
+    acquisitions: int
+    handoffs: int
+    workers: dict[str, WorkerStats] = field(default_factory=dict)
+    span: float = 0.0            # first request to last release, seconds
+    held_fraction: float = 0.0   # share of `span` during which someone held the lock (1 holder)
+
+    def table(self) -> str:
+        """The statistics as a small text table (print it)."""
+        lines = [f"{self.name}: {self.acquisitions} acquisitions, {self.handoffs} hand-offs, "
+                 f"held {self.held_fraction:.0%} of {self.span * 1e3:.1f} ms",
+                 f"{'worker':<24}{'count':>7}{'wait ms':>10}{'max wait':>10}{'hold ms':>10}"]
+        for w, s in self.workers.items():
+            lines.append(f"{w:<24}{s.acquisitions:>7}{s.wait_total * 1e3:>10.2f}{s.wait_max * 1e3:>10.2f}"
+                         f"{s.hold_total * 1e3:>10.2f}")
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.table()
+
+
+class _Traced:
+    """Shared machinery: the recorder, reading back, rows, statistics."""
+
+    _kind = "lock"
+
+    def _init(self, inner, name: str, ctx):
+        self._inner = inner
+        self.name = name
+        self._mp = ctx is not None        # process-shared (multiprocessing) or threads only
+        self._rec = Recorder(name)
+
+    def __getstate__(self):
+        if not self._mp:
+            raise TypeError(f"{type(self).__name__}() without a context is a lock for threads and cannot "
+                            f"be sent to another process; make it with {type(self).__name__}(multiprocessing) "
+                            f"or {type(self).__name__}(multiprocessing.get_context('spawn')).")
+        return {"_inner": self._inner, "name": self.name, "_mp": True, "_rec": self._rec}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def _worker(self) -> str:
+        rec = self._rec
+        if not rec._hooked:
+            rec._hook()
+        try:
+            return rec._tls.w
+        except AttributeError:
+            rec._tls.w = worker_label(rec._owner)
+            return rec._tls.w
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
+    # -- reading -----------------------------------------------------------------------------
+    def cycles(self) -> list[tuple[str, float, float, float | None]]:
+        """Every (worker, requested, acquired, released) in seconds, by acquisition time; a failed
+        (timed-out) acquire has acquired = None and released = the time it gave up."""
+        out = []
+        for e in self._rec.events():
+            t_acq, t_rel = e.detail
+            out.append((e.worker, e.t, None if t_acq is None else (t_acq - self._rec.t0) / 1e9,
+                        (t_rel - self._rec.t0) / 1e9))
+        out.sort(key=lambda c: c[2] if c[2] is not None else c[3])
+        return out
+
+    def rows(self, order: list[str] | None = None) -> dict[str, list[tuple[str, float, float]]]:
+        """Timeline rows: per worker, 'waiting' (amber) and 'holding' (green) segments."""
+        rows: dict[str, list] = {w: [] for w in order or []}
+        for worker, t_req, t_acq, t_rel in self.cycles():
+            segs = rows.setdefault(worker, [])
+            if t_acq is None:
+                segs.append((WAITING, t_req, t_rel))
+                continue
+            if t_acq > t_req:
+                segs.append((WAITING, t_req, t_acq))
+            segs.append((HOLDING, t_acq, t_rel))
+        for segs in rows.values():
+            segs.sort(key=lambda s: s[1])
+        return rows
+
+    def statistics(self) -> LockStatistics:
+        """Per-worker wait and hold times, acquisitions and hand-offs (see `LockStatistics`)."""
+        cycles = self.cycles()
+        workers: dict[str, WorkerStats] = {}
+        handoffs, prev, held = 0, None, 0.0
+        for worker, t_req, t_acq, t_rel in cycles:
+            s = workers.setdefault(worker, WorkerStats())
+            if t_acq is None:
+                s.timeouts += 1
+                continue
+            s.acquisitions += 1
+            wait, hold = t_acq - t_req, t_rel - t_acq
+            s.wait_total += wait
+            s.wait_max = max(s.wait_max, wait)
+            s.hold_total += hold
+            s.hold_max = max(s.hold_max, hold)
+            held += hold
+            if prev is not None and worker != prev:
+                handoffs += 1
+            prev = worker
+        span = (max(c[3] for c in cycles) - min(c[1] for c in cycles)) if cycles else 0.0
+        n = sum(s.acquisitions for s in workers.values())
+        return LockStatistics(self.name, n, handoffs, dict(sorted(workers.items())), span,
+                              held / span / getattr(self, "_value", 1) if span else 0.0)
+
+    def clear(self) -> None:
+        """Forget the recorded cycles (to reuse the lock for another run)."""
+        self._rec.clear()
+
+    def plot(self, ax=None, title: str | None = None):
+        """Draw who waited for and who held the lock (see `plots.lock`)."""
+        from . import plots
+        return plots.lock(self, ax=ax, title=title)
+
+
+class TracedLock(_Traced):
+    """A `threading.Lock` (or, given a multiprocessing context, a process-shared Lock) that records
+    every request, acquisition and release. Use it exactly like the lock it replaces."""
+
+    def __init__(self, ctx=None, name: str = "lock"):
+        self._init(threading.Lock() if ctx is None else ctx.Lock(), name, ctx)
+        self._t = None
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_t"] = None
+        return state
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        t_req = clock_ns()
+        if self._mp:    # multiprocessing spells it acquire(block, timeout=None)
+            ok = self._inner.acquire(blocking, None if timeout is None or timeout < 0 else timeout)
+        else:
+            ok = self._inner.acquire(blocking, timeout)
+        if ok:
+            self._t = (t_req, clock_ns())     # safe: only the holder writes it
+        else:
+            self._rec._buf.append((t_req, self._worker(), "acquire", (None, clock_ns())))
+        return ok
+
+    def release(self) -> None:
+        t = self._t
+        if t is None:
+            raise RuntimeError("release unlocked lock")
+        t_rel = clock_ns()
+        self._t = None
+        self._rec._buf.append((t[0], self._worker(), "acquire", (t[1], t_rel)))
+        self._inner.release()
+
+    def locked(self) -> bool:
+        """True if someone holds the lock now."""
+        inner = self._inner
+        if hasattr(inner, "locked"):
+            return inner.locked()
+        if inner.acquire(False):     # multiprocessing.Lock before 3.12 has no locked()
+            inner.release()
+            return False
+        return True
+
+    def __repr__(self):
+        return f"<TracedLock {self.name!r} {'locked' if self.locked() else 'unlocked'}>"
+
+
+class TracedSemaphore(_Traced):
+    """A `threading.Semaphore(value)` (or a process-shared one, given a context) that records every
+    request, acquisition and release; several workers can hold it at once (up to `value`)."""
+
+    _kind = "semaphore"
+
+    def __init__(self, value: int = 1, ctx=None, name: str = "semaphore"):
+        self._init(threading.Semaphore(value) if ctx is None else ctx.Semaphore(value), name, ctx)
+        self._value = value
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_value"] = self._value
+        return state
+
+    def _held(self) -> list:
+        tls = self._rec._tls
+        try:
+            return tls.held
+        except AttributeError:
+            tls.held = []
+            return tls.held
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        t_req = clock_ns()
+        ok = self._inner.acquire(blocking, timeout)
+        if ok:
+            self._held().append((t_req, clock_ns()))
+        else:
+            self._rec._buf.append((t_req, self._worker(), "acquire", (None, clock_ns())))
+        return ok
+
+    def release(self) -> None:
+        held = self._held()
+        t_rel = clock_ns()
+        if held:
+            t_req, t_acq = held.pop()
+            self._rec._buf.append((t_req, self._worker(), "acquire", (t_acq, t_rel)))
+        self._inner.release()
+
+    def __repr__(self):
+        return f"<TracedSemaphore {self.name!r} value={self._value}>"
