@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 
 lab: $(STAMP)
 	$(PY) -m grading setup --course "$(COURSE)"
-	COURSE_ROOT="$(COURSE)" $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)"
+	COURSE_ROOT="$(COURSE)" $(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP)
 	$(PY) -m pytest

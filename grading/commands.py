@@ -49,12 +49,12 @@ def start(exercise: str) -> None:
     exercise = paths.resolve_exercise(exercise)
     target = paths.WORKSPACE / exercise
     if target.exists():
-        print(f"{target.relative_to(paths.REPO)} already exists: your work is kept as it is.\n"
+        print(f"{_shown(target)} already exists: your work is kept as it is.\n"
               f"To start over, rename or delete that folder and run `make start EX={exercise}` again.")
         return
     shutil.copytree(paths.EXERCISES / exercise, target)
     for nb in sorted(target.glob("*.ipynb")):
-        print(f"Your copy: {nb.relative_to(paths.REPO)}  (open it in JupyterLab: make lab)")
+        print(f"Your copy: {_shown(nb)}  (open it in JupyterLab: make lab)")
     print(f"When you are done: make grade EX={exercise.split('_')[0]}")
 
 
@@ -159,6 +159,14 @@ def _clear_previous_grading(root: Path, exercise: str, student: str, keep_submis
     steps = ["autograded", "feedback"] + ([] if keep_submission else ["submitted"])
     for step in steps:
         shutil.rmtree(root / step / student / exercise, ignore_errors=True)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it from the course folder."""
+    try:
+        return str(path.relative_to(paths.REPO))
+    except ValueError:
+        return str(path)
 
 
 def _check_readable(path: Path) -> None:

@@ -1,8 +1,7 @@
 """Run nbgrader's own command line, pointed at one course root, and fail with a readable message.
 
 Each call is a fresh `python -m nbgrader ...` subprocess: it reads `nbgrader_config.py` in the
-repository (which takes the course root from $COURSE_ROOT), and finds `alembic` because the
-interpreter's own bin/ folder is put first on PATH.
+repository, which takes the course root from $COURSE_ROOT.
 """
 from __future__ import annotations
 
@@ -39,7 +38,6 @@ def nbgrader(root: Path, *args: str, timeout: float | None = None) -> subprocess
     """Run `nbgrader ARGS` on the course root; raise CourseError with nbgrader's log if it fails."""
     env = dict(os.environ)
     env["COURSE_ROOT"] = str(root)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     cmd = [sys.executable, "-m", "nbgrader", *args]
     try:
         proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,

@@ -21,7 +21,8 @@ STATE_COLORS = {
     "waiting": "#f9a825",   # waits for the lock = could go on, waits for someone else
     "running or ready": "#8d9e2a",   # where the OS cannot tell them apart (macOS, Windows)
 }
-FALLBACK_COLORS = plt.get_cmap("tab10").colors
+# Labels that are not states (job names, task ids) get colours that no state uses.
+FALLBACK_COLORS = ("#8e24aa", "#00838f", "#c62828", "#ad1457", "#827717", "#283593", "#4e342e", "#00695c")
 
 
 def color_for(state: str) -> str:
@@ -42,12 +43,14 @@ def timeline(rows: dict[str, list[tuple[str, float, float]]], *, ax=None, unit: 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.6 * len(rows) + 1.3))
     seen: list[str] = []
+    span = max((end for segs in rows.values() for _, _, end in segs), default=1) - \
+        min((start for segs in rows.values() for _, start, _ in segs), default=0) or 1
     for i, (label, segments) in enumerate(rows.items()):
         y = len(rows) - 1 - i
         for state, start, end in segments:
             ax.broken_barh([(start, end - start)], (y - 0.38, 0.76), facecolors=color_for(state),
                            edgecolor="white", linewidth=0.5)
-            if labels_inside and end - start > 0:
+            if labels_inside and end - start > 0.04 * span:
                 ax.text((start + end) / 2, y, str(state), ha="center", va="center", fontsize=8, color="white")
             if state not in seen:
                 seen.append(state)
@@ -59,6 +62,8 @@ def timeline(rows: dict[str, list[tuple[str, float, float]]], *, ax=None, unit: 
     if title:
         ax.set_title(title)
     if not labels_inside:
+        order = list(STATE_COLORS)
+        seen.sort(key=lambda s: order.index(s) if s in order else len(order))
         ax.legend(handles=[Patch(color=color_for(s), label=s) for s in seen],
                   loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.figure.tight_layout()
@@ -146,4 +151,28 @@ def bench(comparison, ax=None, title: str | None = None):
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     ax.figure.tight_layout()
+    return ax
+
+
+def three_state_diagram(ax=None):
+    """The three-state model: running, ready, blocked, and the four transitions between them."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.6))
+    where = {"running": (0.5, 0.85), "ready": (0.1, 0.15), "blocked": (0.9, 0.15)}
+    for state, (x, y) in where.items():
+        ax.text(x, y, state, ha="center", va="center", color="white", fontsize=12, fontweight="bold",
+                bbox=dict(boxstyle="round,pad=0.7", fc=STATE_COLORS[state], ec="none"))
+    # (from, to, label, curvature, where the label goes)
+    arrows = [("ready", "running", "dispatched", -0.3, (0.12, 0.58)),
+              ("running", "ready", "time slice\nused up", -0.3, (0.50, 0.42)),
+              ("running", "blocked", "waits for I/O,\na lock, a sleep", -0.3, (0.93, 0.62)),
+              ("blocked", "ready", "I/O done (the event happened)", 0.0, (0.5, 0.06))]
+    for a, b, label, bend, (lx, ly) in arrows:
+        ax.annotate("", xy=where[b], xytext=where[a],
+                    arrowprops=dict(arrowstyle="-|>", lw=1.5, shrinkA=26, shrinkB=26,
+                                    connectionstyle=f"arc3,rad={bend}"))
+        ax.text(lx, ly, label, ha="center", va="center", fontsize=9)
+    ax.set_xlim(-0.08, 1.08)
+    ax.set_ylim(-0.02, 1.02)
+    ax.axis("off")
     return ax

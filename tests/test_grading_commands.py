@@ -1,0 +1,86 @@
+"""The learner's and instructor's commands: safe with existing work, clear about mistakes."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grading import commands, paths
+from grading.paths import CourseError
+
+REPO = Path(__file__).resolve().parent.parent
+FIRST = paths.exercise_names()[0]
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "WORKSPACE", tmp_path / "work")
+    monkeypatch.setattr(paths, "SELF_COURSE", tmp_path / "self")
+    return tmp_path / "work"
+
+
+def test_short_exercise_names_resolve_and_typos_are_explained():
+    assert paths.resolve_exercise(FIRST.split("_")[0]) == FIRST
+    with pytest.raises(CourseError, match="Available: .*" + FIRST):
+        paths.resolve_exercise("ex99")
+    with pytest.raises(CourseError, match="Say which exercise"):
+        paths.resolve_exercise("")
+
+
+def test_start_never_overwrites_a_learners_work(workspace):
+    commands.start(FIRST)
+    notebook = next((workspace / FIRST).glob("*.ipynb"))
+    notebook.write_text("my precious work")
+    commands.start(FIRST)
+    assert notebook.read_text() == "my precious work"
+
+
+def test_grade_without_a_copy_says_how_to_start(workspace):
+    with pytest.raises(CourseError, match="make start"):
+        commands.grade(FIRST)
+
+
+def test_grade_a_broken_notebook_says_so_and_keeps_it(workspace, tmp_path):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{ not json")
+    with pytest.raises(CourseError, match="not a readable notebook"):
+        commands.grade(FIRST, str(broken))
+    assert broken.read_text() == "{ not json"
+
+
+def test_learner_grades_own_copy_end_to_end(workspace, capsys):
+    commands.start(FIRST)
+    commands.grade(FIRST)
+    out = capsys.readouterr().out
+    assert "Total (autograded): 0 /" in out and "Feedback page:" in out
+    nb = next((workspace / FIRST).glob("*.ipynb"))
+    shutil.copyfile(paths.SOLUTIONS / FIRST / nb.name, nb)   # the learner "solves" it
+    commands.grade(FIRST)
+    out = capsys.readouterr().out
+    total = next(line for line in out.splitlines() if line.startswith("Total"))
+    got, out_of = total.split(":")[1].split("/")
+    assert float(got) == float(out_of) > 0, out
+
+
+def test_autograde_reports_an_ungradable_submission_and_grades_the_rest(tmp_path):
+    course = tmp_path / "class"
+    good = course / "submitted" / "good" / FIRST
+    bad = course / "submitted" / "bad" / FIRST
+    good.mkdir(parents=True)
+    bad.mkdir(parents=True)
+    for nb in (paths.SOLUTIONS / FIRST).glob("*.ipynb"):
+        shutil.copyfile(nb, good / nb.name)
+        (bad / nb.name).write_text("{ not json")
+    with pytest.raises(CourseError, match="1 of 2 submissions could not be graded: bad"):
+        commands.autograde(FIRST, str(course), jobs=2)
+    assert (bad / nb.name).read_text() == "{ not json", "a submission must never be modified"
+
+
+def test_command_line_prints_errors_without_traceback():
+    proc = subprocess.run([sys.executable, "-m", "grading", "start", "ex99"], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: No exercise called 'ex99'") and "Traceback" not in proc.stderr
