@@ -197,3 +197,44 @@ def run_script(source: str, *args: str, timeout: float = 20, quiet: bool = False
             print(result.stderr, end="")
         print(f"--- exit status {result.returncode} ---")
     return result
+
+
+# --- pictures ----------------------------------------------------------------------------------
+
+def start_methods_diagram(ax=None):
+    """Three panels: how fork, spawn and forkserver make a child, and what the child starts with."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+    else:
+        axes = ax
+    box = dict(boxstyle="round,pad=0.4", ec="black", lw=0.8)
+    parent_text = "parent\nmodules + globals\n(as they are now)\nseveral threads"
+    panels = [
+        ("fork", [(0.5, 0.8, parent_text, "#c8e6c9"),
+                  (0.5, 0.18, "child = copy of the parent\nsame globals, same objects\n(copy-on-write)\nonly 1 thread", "#c8e6c9")],
+         "fork(): copy everything", "fast; unsafe if other threads\nheld locks at that instant"),
+        ("spawn", [(0.5, 0.8, parent_text, "#c8e6c9"),
+                   (0.5, 0.18, "child = new interpreter\nimports main script + target's\nmodule; unpickles target, args", "#bbdefb")],
+         "start python, send\npickled target + args", "slow (a whole interpreter);\nsafe; needs importable target"),
+        ("forkserver", [(0.5, 0.86, parent_text, "#c8e6c9"),
+                        (0.5, 0.5, "fork server: started once,\nfresh interpreter, 1 thread", "#bbdefb"),
+                        (0.5, 0.14, "child = fork of the server;\nunpickles target, args", "#bbdefb")],
+         "", "fast after the first start;\nsafe; needs importable target"),
+    ]
+    for ax_, (name, boxes, arrow_text, note) in zip(axes, panels):
+        for x, y, text, color in boxes:
+            ax_.text(x, y, text, ha="center", va="center", fontsize=8.5, bbox=dict(box, fc=color))
+        for (x1, y1, *_), (x2, y2, *_) in zip(boxes, boxes[1:]):
+            ax_.annotate("", xy=(x2, y2 + 0.13), xytext=(x1, y1 - 0.13),
+                         arrowprops=dict(arrowstyle="-|>", lw=1.2))
+        if arrow_text:
+            ax_.text(0.53, 0.49, arrow_text, fontsize=8, va="center", ha="left", color="#333")
+        ax_.text(0.5, -0.12, note, ha="center", va="top", fontsize=8, style="italic")
+        ax_.set_title(name, fontsize=11, fontweight="bold")
+        ax_.set_xlim(0, 1)
+        ax_.set_ylim(-0.3, 1.02)
+        ax_.axis("off")
+    axes[0].figure.tight_layout()
+    return axes
