@@ -30,11 +30,13 @@ def gil_enabled() -> bool:
     return True if check is None else bool(check())
 
 
-def _probe_thread(stamps: list, barrier: threading.Barrier, deadline_box: list, record: bool, chunk: int):
+def _probe_thread(stamps: list, barrier: threading.Barrier, deadline_box: list, record: bool, chunk: int,
+                  cpu: dict, name: str):
     clock = time.perf_counter_ns
     append = stamps.append
     barrier.wait()
     deadline = deadline_box[0]
+    c0 = time.thread_time()
     if record:
         t = clock()
         while t < deadline:
@@ -50,14 +52,17 @@ def _probe_thread(stamps: list, barrier: threading.Barrier, deadline_box: list, 
             t = clock()
             n += 1
         stamps.append(n)
+    cpu[name] = time.thread_time() - c0
 
 
 def _io_thread(stamps: list, barrier, deadline_box, sleep: float):
     barrier.wait()
     deadline = deadline_box[0]
-    while time.perf_counter_ns() < deadline:
+    clock = time.perf_counter_ns
+    while clock() < deadline:
+        stamps.append(clock())     # going to sleep (releases the GIL)
         time.sleep(sleep)
-        stamps.append(time.perf_counter_ns())
+        stamps.append(clock())     # running again: woke up *and* got the GIL back
 
 
 @dataclass
@@ -69,24 +74,41 @@ class GilRun:
     gil: bool
     gap_ns: int
     io_threads: list[str] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)   # CPU seconds each compute thread got
+    io_sleep: float = 0.0
+
+    def io_wakeup_delays_ms(self) -> list[float]:
+        """For each I/O thread wake-up: ms from the end of its sleep until it ran again (got the GIL)."""
+        out = []
+        for name in self.io_threads:
+            st = self.stamps[name]
+            for k in range(0, len(st) - 1, 2):
+                out.append(max(0.0, (st[k + 1] - st[k]) / 1e6 - self.io_sleep * 1e3))
+        return out
 
     def rows(self) -> dict[str, list[tuple[str, float, float]]]:
         """Per thread: 'running' stretches and 'ready' gaps (waiting for the GIL), in seconds."""
         rows = {}
         for name, st in self.stamps.items():
             segs = []
-            if name in self.io_threads:    # sleeps (blocked), then a short tick when it wakes up
-                prev = self.t0
-                for t in st:
-                    wake = (t - self.t0) / 1e9
-                    segs.append(("blocked", (prev - self.t0) / 1e9, wake - 0.0001))
-                    segs.append(("running", wake - 0.0001, wake))
-                    prev = t
+            if name in self.io_threads:
+                # blocked while it sleeps; then ready: awake, but waiting for the GIL; then running
+                t0, sleep_ns = self.t0, int(self.io_sleep * 1e9)
+                for k in range(0, len(st) - 1, 2):
+                    went, back = st[k], st[k + 1]
+                    woke = min(went + sleep_ns, back)
+                    segs.append(("blocked", (went - t0) / 1e9, (woke - t0) / 1e9))
+                    if back > woke:
+                        segs.append(("ready", (woke - t0) / 1e9, (back - t0) / 1e9))
+                    nxt = st[k + 2] if k + 2 < len(st) else back
+                    segs.append(("running", (back - t0) / 1e9, (max(nxt, back + 100_000) - t0) / 1e9))
                 rows[name] = segs
                 continue
             for a, b in self._runs(st):
-                if segs:
-                    segs.append(("ready", segs[-1][2], (a - self.t0) / 1e9))
+                # waiting for the GIL: from the start (or the end of its last run) to this run
+                gap_start = segs[-1][2] if segs else 0.0
+                if (a - self.t0) / 1e9 > gap_start:
+                    segs.append(("ready", gap_start, (a - self.t0) / 1e9))
                 segs.append(("running", (a - self.t0) / 1e9, (b - self.t0) / 1e9))
             rows[name] = segs
         return rows
@@ -173,7 +195,9 @@ def probe(threads: int = 2, seconds: float = 0.1, *, switch_interval: float | No
         stamps = {f"thread {i + 1}": [] for i in range(threads)}
         io_names = [f"I/O thread {i + 1}" for i in range(io_threads)]
         stamps.update({n: [] for n in io_names})
-        workers = [threading.Thread(target=_probe_thread, args=(stamps[f"thread {i + 1}"], barrier, box, record, chunk),
+        cpu: dict[str, float] = {}
+        workers = [threading.Thread(target=_probe_thread,
+                                    args=(stamps[f"thread {i + 1}"], barrier, box, record, chunk, cpu, f"thread {i + 1}"),
                                     name=f"gil-probe-{i + 1}", daemon=True) for i in range(threads)]
         workers += [threading.Thread(target=_io_thread, args=(stamps[n], barrier, box, io_sleep), daemon=True)
                     for n in io_names]
@@ -194,4 +218,4 @@ def probe(threads: int = 2, seconds: float = 0.1, *, switch_interval: float | No
             lens += [b - a for a, b in zip(st, st[1:])]
     typical = _stats.median(lens) if lens else 10_000
     gap = max(int(typical * 20), 50_000)   # >= 50 us: a switch costs more than a chunk
-    return GilRun(stamps, t0, interval, gil_enabled(), gap, io_names)
+    return GilRun(stamps, t0, interval, gil_enabled(), gap, io_names, cpu, io_sleep)

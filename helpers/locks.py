@@ -17,6 +17,7 @@ the lock again and again (few hand-offs): that is fairness you can see.
 """
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -163,25 +164,46 @@ class _Traced:
 
 class TracedLock(_Traced):
     """A `threading.Lock` (or, given a multiprocessing context, a process-shared Lock) that records
-    every request, acquisition and release. Use it exactly like the lock it replaces."""
+    every request, acquisition and release. Use it exactly like the lock it replaces.
+
+    While a run is in progress (or stuck: a deadlock), `owner` and `waiting()` say who holds the
+    lock and who waits for it, as seen from this process; `wait_for_graph(...)` joins several locks.
+    """
 
     def __init__(self, ctx=None, name: str = "lock"):
         self._init(threading.Lock() if ctx is None else ctx.Lock(), name, ctx)
         self._t = None
+        self._waiting: dict[str, int] = {}
 
     def __getstate__(self):
         state = super().__getstate__()
         state["_t"] = None
+        state["_waiting"] = {}
         return state
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         t_req = clock_ns()
-        if self._mp:    # multiprocessing spells it acquire(block, timeout=None)
-            ok = self._inner.acquire(blocking, None if timeout is None or timeout < 0 else timeout)
-        else:
-            ok = self._inner.acquire(blocking, timeout)
+        inner = self._inner
+        if inner.acquire(False):              # free: the fast path, nothing else to do
+            ok = True
+        elif not blocking:
+            ok = False
+        else:                                 # contended: note that we wait, then wait
+            me = self._worker()
+            self._waiting[me] = t_req
+            try:
+                if self._mp:                  # multiprocessing spells it acquire(block, timeout=None)
+                    ok = inner.acquire(True, None if timeout is None or timeout < 0 else timeout)
+                else:
+                    ok = inner.acquire(True, timeout)
+            finally:
+                self._waiting.pop(me, None)
         if ok:
-            self._t = (t_req, clock_ns())     # safe: only the holder writes it
+            try:                              # inlined self._worker(): this is the hot path
+                me = self._rec._tls.w         # (set only after the exit hook is installed)
+            except AttributeError:
+                me = self._worker()
+            self._t = (t_req, clock_ns(), me)     # safe: only the holder writes it
         else:
             self._rec._buf.append((t_req, self._worker(), "acquire", (None, clock_ns())))
         return ok
@@ -192,8 +214,34 @@ class TracedLock(_Traced):
             raise RuntimeError("release unlocked lock")
         t_rel = clock_ns()
         self._t = None
-        self._rec._buf.append((t[0], self._worker(), "acquire", (t[1], t_rel)))
+        self._rec._buf.append((t[0], t[2], "acquire", (t[1], t_rel)))
         self._inner.release()
+
+    @property
+    def owner(self) -> str | None:
+        """The worker holding the lock now (if it took it in this process), else None."""
+        t = self._t
+        return t[2] if t else None
+
+    def waiting(self) -> dict[str, float]:
+        """Workers of this process blocked in acquire() right now, and since when (seconds)."""
+        t0 = self._rec.t0
+        return {w: (t - t0) / 1e9 for w, t in list(self._waiting.items())}
+
+    def rows(self, order: list[str] | None = None) -> dict[str, list[tuple[str, float, float]]]:
+        """Like `_Traced.rows`, plus what is still going on: a hold or a wait not finished yet is
+        drawn up to now (that is how a deadlock looks: two waits that never end)."""
+        rows = super().rows(order)
+        now = (clock_ns() - self._rec.t0) / 1e9
+        t = self._t
+        if t is not None:
+            rows.setdefault(t[2], [])
+            if t[1] > t[0]:
+                rows[t[2]].append((WAITING, (t[0] - self._rec.t0) / 1e9, (t[1] - self._rec.t0) / 1e9))
+            rows[t[2]].append((HOLDING, (t[1] - self._rec.t0) / 1e9, now))
+        for w, since in self.waiting().items():
+            rows.setdefault(w, []).append((WAITING, since, now))
+        return rows
 
     def locked(self) -> bool:
         """True if someone holds the lock now."""
@@ -207,6 +255,77 @@ class TracedLock(_Traced):
 
     def __repr__(self):
         return f"<TracedLock {self.name!r} {'locked' if self.locked() else 'unlocked'}>"
+
+
+class TracedRLock(TracedLock):
+    """A re-entrant `threading.RLock` (or a process-shared one, given a context) that records the
+    outermost acquire/release of each holder: nested re-acquisitions by the owner are not waits."""
+
+    def __init__(self, ctx=None, name: str = "rlock"):
+        self._init(threading.RLock() if ctx is None else ctx.RLock(), name, ctx)
+        self._t = None
+        self._waiting = {}
+        self._depth = 0
+        self._owner_id = None
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.update(_depth=0, _owner_id=None)
+        return state
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        me = (os.getpid(), threading.get_ident())
+        if self._owner_id == me:              # re-entry by the owner: never waits
+            self._inner.acquire()
+            self._depth += 1
+            return True
+        ok = super().acquire(blocking, timeout)
+        if ok:
+            self._owner_id, self._depth = me, 1
+        return ok
+
+    def release(self) -> None:
+        if self._owner_id != (os.getpid(), threading.get_ident()):
+            raise RuntimeError("cannot release un-acquired lock")
+        self._depth -= 1
+        if self._depth:
+            self._inner.release()
+            return
+        self._owner_id = None
+        super().release()
+
+    def locked(self) -> bool:
+        return self._t is not None
+
+    def __repr__(self):
+        return f"<TracedRLock {self.name!r} depth={self._depth}>"
+
+
+def wait_for_graph(*traced_locks) -> list[tuple[str, str, str]]:
+    """Who waits for whom right now: (waiting worker, lock name, worker holding it) for each wait.
+
+    A cycle in these edges (A waits for B's lock, B waits for A's) is a deadlock. Only waits and
+    holders seen from this process are known (threads; for processes, call it in each process).
+    """
+    edges = []
+    for lock in traced_locks:
+        owner = lock.owner
+        for waiter in lock.waiting():
+            edges.append((waiter, lock.name, owner or "?"))
+    return edges
+
+
+def find_deadlock(*traced_locks) -> list[str] | None:
+    """The workers in a wait-for cycle among these locks (a deadlock), or None if there is none."""
+    waits_for = {w: o for w, _, o in wait_for_graph(*traced_locks)}
+    for start in waits_for:
+        seen, w = [], start
+        while w in waits_for and w not in seen:
+            seen.append(w)
+            w = waits_for[w]
+        if w in seen:
+            return seen[seen.index(w):]
+    return None
 
 
 class TracedSemaphore(_Traced):

@@ -47,13 +47,19 @@ def timeline(rows: dict[str, list[tuple[str, float, float]]], *, ax=None, unit: 
         min((start for segs in rows.values() for _, start, _ in segs), default=0) or 1
     for i, (label, segments) in enumerate(rows.items()):
         y = len(rows) - 1 - i
+        by_state: dict[str, list[tuple[float, float]]] = {}
         for state, start, end in segments:
-            ax.broken_barh([(start, end - start)], (y - 0.38, 0.76), facecolors=color_for(state),
-                           edgecolor="white", linewidth=0.5)
+            by_state.setdefault(state, []).append((start, end - start))
             if labels_inside and end - start > 0.04 * span:
                 ax.text((start + end) / 2, y, str(state), ha="center", va="center", fontsize=8, color="white")
             if state not in seen:
                 seen.append(state)
+        # one call per state and row (sampled rows have thousands of segments); white gaps between
+        # segments only where they are wide enough to see, or they wash the colours out
+        dense = len(segments) > 60
+        for state, bars in by_state.items():
+            ax.broken_barh(bars, (y - 0.38, 0.76), facecolors=color_for(state),
+                           edgecolor="none" if dense else "white", linewidth=0 if dense else 0.5)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(list(rows)[::-1])
     ax.set_xlabel(f"time ({unit})")
@@ -66,6 +72,56 @@ def timeline(rows: dict[str, list[tuple[str, float, float]]], *, ax=None, unit: 
         seen.sort(key=lambda s: order.index(s) if s in order else len(order))
         ax.legend(handles=[Patch(color=color_for(s), label=s) for s in seen],
                   loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.figure.tight_layout()
+    return ax
+
+
+def three_state_diagram(ax=None):
+    """The three-state model: running, ready, blocked, and the four transitions between them."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.6))
+    where = {"running": (0.5, 0.85), "ready": (0.1, 0.15), "blocked": (0.9, 0.15)}
+    for state, (x, y) in where.items():
+        ax.text(x, y, state, ha="center", va="center", color="white", fontsize=12, fontweight="bold",
+                bbox=dict(boxstyle="round,pad=0.7", fc=STATE_COLORS[state], ec="none"))
+    # (from, to, label, curvature, where the label goes)
+    arrows = [("ready", "running", "dispatched", -0.3, (0.12, 0.58)),
+              ("running", "ready", "time slice\nused up", -0.3, (0.50, 0.42)),
+              ("running", "blocked", "waits for I/O,\na lock, a sleep", -0.3, (0.93, 0.62)),
+              ("blocked", "ready", "I/O done (the event happened)", 0.0, (0.5, 0.06))]
+    for a, b, label, bend, (lx, ly) in arrows:
+        ax.annotate("", xy=where[b], xytext=where[a],
+                    arrowprops=dict(arrowstyle="-|>", lw=1.5, shrinkA=26, shrinkB=26,
+                                    connectionstyle=f"arc3,rad={bend}"))
+        ax.text(lx, ly, label, ha="center", va="center", fontsize=9)
+    ax.set_xlim(-0.08, 1.08)
+    ax.set_ylim(-0.02, 1.02)
+    ax.axis("off")
+    return ax
+
+
+MEANINGS = {
+    "running": "on a CPU  ·  holds the lock  ·  holds the GIL",
+    "ready": "could run, waits for a CPU  ·  waits for the lock  ·  waits for the GIL",
+    "blocked": "waits for I/O, a sleep, an event: a CPU would not help",
+    "zombie": "finished; its parent has not collected the exit status yet",
+    "stopped": "paused by a signal (SIGSTOP, Ctrl-Z)",
+    "running or ready": "macOS/Windows: the OS does not say which",
+}
+
+
+def colour_key(ax=None):
+    """The course's colour key: one swatch and one line per state, as used by every picture."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.42 * len(MEANINGS) + 0.3))
+    for i, (state, meaning) in enumerate(MEANINGS.items()):
+        y = len(MEANINGS) - 1 - i
+        ax.broken_barh([(0, 1)], (y - 0.35, 0.7), facecolors=STATE_COLORS[state])
+        ax.text(1.2, y, state, va="center", fontsize=10, fontweight="bold")
+        ax.text(4.2, y, meaning, va="center", fontsize=9)
+    ax.set_xlim(0, 16)
+    ax.set_ylim(-0.6, len(MEANINGS) - 0.4)
+    ax.axis("off")
     ax.figure.tight_layout()
     return ax
 
@@ -126,7 +182,7 @@ def bench(comparison, ax=None, title: str | None = None):
     """Median wall time per case with min-max whiskers, its speed-up, and the limit it could reach."""
     cases = comparison.cases
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.55 * len(cases) + 1.5))
+        _, ax = plt.subplots(figsize=(9, 0.55 * len(cases) + 1.5))
     y = list(range(len(cases)))[::-1]
     med = [m.median for m in cases]
     lo = [m.median - m.spread[0] for m in cases]
@@ -148,31 +204,7 @@ def bench(comparison, ax=None, title: str | None = None):
     if min(before, after) < 0.8 * comparison.cpus:
         t += f"\n(machine gave only {min(before, after):.1f} of {comparison.cpus} cores: re-run later)"
     ax.set_title(t)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     ax.figure.tight_layout()
-    return ax
-
-
-def three_state_diagram(ax=None):
-    """The three-state model: running, ready, blocked, and the four transitions between them."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 3.6))
-    where = {"running": (0.5, 0.85), "ready": (0.1, 0.15), "blocked": (0.9, 0.15)}
-    for state, (x, y) in where.items():
-        ax.text(x, y, state, ha="center", va="center", color="white", fontsize=12, fontweight="bold",
-                bbox=dict(boxstyle="round,pad=0.7", fc=STATE_COLORS[state], ec="none"))
-    # (from, to, label, curvature, where the label goes)
-    arrows = [("ready", "running", "dispatched", -0.3, (0.12, 0.58)),
-              ("running", "ready", "time slice\nused up", -0.3, (0.50, 0.42)),
-              ("running", "blocked", "waits for I/O,\na lock, a sleep", -0.3, (0.93, 0.62)),
-              ("blocked", "ready", "I/O done (the event happened)", 0.0, (0.5, 0.06))]
-    for a, b, label, bend, (lx, ly) in arrows:
-        ax.annotate("", xy=where[b], xytext=where[a],
-                    arrowprops=dict(arrowstyle="-|>", lw=1.5, shrinkA=26, shrinkB=26,
-                                    connectionstyle=f"arc3,rad={bend}"))
-        ax.text(lx, ly, label, ha="center", va="center", fontsize=9)
-    ax.set_xlim(-0.08, 1.08)
-    ax.set_ylim(-0.02, 1.02)
-    ax.axis("off")
     return ax

@@ -11,8 +11,10 @@ Design (costs from NOTES.md):
   you call `rec.flush()`). The parent reads its own list plus every file: join your children
   first, then call `rec.events()` / `rec.rows()`.
 
-Caveat: a process killed with SIGKILL/SIGTERM (e.g. `Pool.terminate()`, which `with Pool()` does
-on exit) never writes its file. Use `pools.run` for pools, and `flush()` in long-lived workers.
+Works with `Process` children and with `ProcessPoolExecutor` tasks (read after the executor shut
+down). Caveat: a process killed with SIGKILL/SIGTERM (e.g. by `Pool.terminate()`, which leaving
+`with multiprocessing.Pool()` does) never writes its file: call `pool.close(); pool.join()` first,
+use `pools.run` for pool timelines, and `rec.flush()` in workers that never end.
 """
 from __future__ import annotations
 
@@ -85,6 +87,11 @@ class Recorder:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._init_local(hooked=os.getpid() == self._owner)
+
+    def __reduce__(self):
+        # A pool pickles the arguments of every task separately: rebuild one recorder per process
+        # (kept alive until the process exits), or the events of finished tasks would be lost.
+        return _rebuild, (self.__getstate__(),)
 
     def _init_local(self, hooked: bool):
         self._buf: list = []
@@ -168,11 +175,10 @@ class Recorder:
         open_: dict[str, tuple] = {}
         last: dict[str, float] = {}
         for e in self.events():
-            if e.kind == "mark":
-                rows.setdefault(e.worker, [])
-                continue
             rows.setdefault(e.worker, [])
             last[e.worker] = e.t
+            if e.kind == "mark":
+                continue
             if e.worker in open_:
                 kind, start = open_.pop(e.worker)
                 if e.t > start:
@@ -201,6 +207,21 @@ class Recorder:
 
     def __repr__(self):
         return f"<Recorder {self.name!r}: {len(self._raw())} events>"
+
+
+_BY_DIR: dict[str, "Recorder"] = {}   # in a child: the one recorder per recording, kept alive
+
+
+def _rebuild(state: dict) -> "Recorder":
+    if os.getpid() != state["_owner"]:
+        rec = _BY_DIR.get(state["dir"])
+        if rec is not None:
+            return rec
+    rec = Recorder.__new__(Recorder)
+    rec.__setstate__(state)
+    if os.getpid() != state["_owner"]:
+        _BY_DIR[state["dir"]] = rec
+    return rec
 
 
 def flush_all() -> None:

@@ -122,8 +122,10 @@ class StateRecording:
             except (OSError, Exception):
                 self.samples[pid].append((clock(), "gone", 0, 0))
         next_t = clock()
+        last_round = False
         try:
-            while readers and not self._stop.is_set():
+            while readers:
+                last_round = last_round or self._stop.is_set()
                 now = clock()
                 for pid, r in list(readers.items()):
                     try:
@@ -134,7 +136,7 @@ class StateRecording:
                         del readers[pid]
                         continue
                     self.samples[pid].append((now, letter, run, wait))
-                if end is not None and now >= end:
+                if last_round or (end is not None and now >= end):
                     break
                 next_t += interval_ns
                 delay = (next_t - clock()) / 1e9
@@ -147,8 +149,15 @@ class StateRecording:
                 r.close()
 
     def stop(self) -> "StateRecording":
-        """Stop sampling (idempotent); returns self."""
-        self._stop.set()
+        """Stop sampling after one last sample (with a `duration`: wait until it has passed).
+        Idempotent; returns self."""
+        if self._duration is None:
+            self._stop.set()
+        self._thread.join()
+        return self
+
+    def wait(self) -> "StateRecording":
+        """Wait until sampling ends by itself (its `duration` passed, or every process is gone)."""
         self._thread.join()
         return self
 
@@ -286,7 +295,65 @@ def sample(procs, interval: float = 0.002, *, method: str = "auto", duration: fl
         ...; p1.join(); p2.join()
         plots.states(rec)       # or plots.timeline(rec.rows())
 
-    Start the processes first (a process needs a pid). Note that sampling does not reap: a child
-    that exits stays a zombie until its parent waits for it (`join()`, `wait()`).
+    Start the processes first (a process needs a pid). Sampling does not reap: a child that exits
+    stays a zombie until its parent waits for it (`join()`, `wait()`). Under the `forkserver`
+    start method the fork server, not the notebook, is the parent and reaps at once, so such a
+    child goes straight from running to gone; `subprocess.Popen` children stay zombies until waited.
     """
     return StateRecording(procs, interval=interval, method=method, duration=duration)
+
+
+def run(tasks, *, names=None, interval: float = 0.002, ctx=None, cpus=None, timeout: float = 60.0) -> StateRecording:
+    """Start one process per task, sample their states from the moment they all begin, return it.
+
+    `tasks` is a list of (function, arg, ...) tuples; the functions must be importable (defined in
+    a module, e.g. `helpers.workloads`). Every process first finishes starting up, then all are
+    released together, so the picture shows the work and not the interpreter's start-up. Each
+    process is joined as soon as it finishes (a finished, unjoined one would show as a zombie).
+    `cpus` (Linux), e.g. {0}, pins every process to those CPUs: a way to get contention (ready
+    time) on a machine with many cores.
+
+        rec = states.run([(workloads.spin, 1.0)] * 3 + [(workloads.sleep, 1.0)],
+                         names=["cpu 1", "cpu 2", "cpu 3", "sleeper"])
+        plots.states(rec)
+    """
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    from . import workloads
+    from .checks import ensure_importable
+
+    ctx = ctx or multiprocessing.get_context()
+    for func, *_ in tasks:
+        ensure_importable(func, ctx, what="the process's function")
+    names = names or [f"{getattr(t[0], '__name__', 'task')} {i + 1}" for i, t in enumerate(tasks)]
+    ready, go = ctx.Semaphore(0), ctx.Event()
+    procs = [ctx.Process(target=workloads.start_together, args=(ready, go, func, *args), name=name)
+             for (func, *args), name in zip(tasks, names)]
+    try:
+        for p in procs:
+            p.start()
+        for _ in procs:
+            if not ready.acquire(timeout=timeout):
+                raise RuntimeError(f"a process did not start within {timeout} s")
+        if cpus is not None:
+            if not hasattr(os, "sched_setaffinity"):
+                raise ValueError("cpus=... needs os.sched_setaffinity, which only Linux has; leave it out")
+            for p in procs:
+                os.sched_setaffinity(p.pid, set(cpus))
+        rec = sample(procs, interval=interval)
+        go.set()
+        left = {p.sentinel: p for p in procs}
+        deadline = time.monotonic() + timeout
+        while left:
+            for s in wait(list(left), timeout=max(0.0, deadline - time.monotonic())):
+                left.pop(s).join()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the processes were still running after {timeout} s")
+        return rec.stop()
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.kill()
+            if p.pid is not None:
+                p.join()

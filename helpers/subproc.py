@@ -177,8 +177,9 @@ def kill_tree(proc: subprocess.Popen, token: str | None = None, grace: float = 0
     if token:
         for p in _tagged(token):
             victims[p.pid] = p
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if sig == signal.SIGKILL:
+    sigkill = getattr(signal, "SIGKILL", signal.SIGTERM)      # Windows has no SIGKILL
+    for sig in (signal.SIGTERM, sigkill):
+        if sig == sigkill:
             for p in list(victims.values()):     # children started meanwhile
                 try:
                     for c in p.children(recursive=True):
@@ -189,8 +190,9 @@ def kill_tree(proc: subprocess.Popen, token: str | None = None, grace: float = 0
                 for p in _tagged(token):
                     victims[p.pid] = p
         try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError, OSError):
+            if hasattr(os, "killpg"):
+                os.killpg(proc.pid, sig)      # the whole process group (POSIX)
+        except OSError:
             pass
         for p in victims.values():
             try:

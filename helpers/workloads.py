@@ -148,3 +148,43 @@ def use_lock(lock, rounds: int = 5, inside: float = 0.002, outside: float = 0.00
         if outside:
             work(outside)
     return rounds
+
+
+def signal_then(event, func, *args):
+    """Set `event` (e.g. a multiprocessing Event), then run `func(*args)`: lets the parent wait until
+    the child has finished starting up (interpreter start is CPU work that would blur a picture)."""
+    event.set()
+    return func(*args)
+
+
+def chunks(n: int, size: int = 1_000, rec=None) -> int:
+    """`n` chunks of `count(size)` work; with a recorder, one state event per chunk (the densest
+    recording a chapter does). Used to measure what recording costs."""
+    total = 0
+    if rec is None:
+        for _ in range(n):
+            total += count(size)
+    else:
+        for i in range(n):
+            rec.state("running", i)
+            total += count(size)
+        rec.done()
+    return total
+
+
+def start_together(ready, go, func, *args):
+    """Say "started" (release `ready`), wait for `go`, then run `func(*args)`.
+
+    Lets a demo start several processes, wait until every interpreter has finished booting
+    (which is CPU work of its own), and only then let them all begin at once.
+    """
+    ready.release()
+    go.wait()
+    return func(*args)
+
+
+def recorded_task(rec, x, seconds: float = 0.005):
+    """A pool task that records itself: state "task x" while it spins `seconds` of CPU."""
+    with rec.span(f"task {x}"):
+        spin(seconds)
+    return x

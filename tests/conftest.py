@@ -10,9 +10,34 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Tests run the demos in quick mode (small workloads); readers get full size.
 os.environ.setdefault("COURSE_QUICK", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+from start_methods import START_METHODS  # noqa: E402  (needs the sys.path entry above)
+
+
+@pytest.fixture(params=START_METHODS)
+def ctx(request):
+    """A multiprocessing context per start method: a test using it runs under each (no global state)."""
+    import multiprocessing
+    return multiprocessing.get_context(request.param)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def multiprocessing_servers():
+    """Start the fork server and resource tracker once, before any test's leftover check.
+
+    multiprocessing starts them on first use and keeps them for the session; started inside a
+    test they would look like processes the test left behind.
+    """
+    from multiprocessing import forkserver, resource_tracker
+    resource_tracker.ensure_running()
+    if "forkserver" in START_METHODS:
+        forkserver.ensure_running()
+    yield
 
 
 def _descendants() -> dict[int, str]:
