@@ -176,8 +176,11 @@ def run_script(source: str, *args: str, timeout: float = 20, quiet: bool = False
     """Save `source` as a script in a temporary folder and run it with this Python, like a learner
     would from a terminal (`python script.py`); print what it printed and return the result.
 
-    Used to show things a notebook cannot: a real `__main__` module, a parent process that exits.
-    The script gets a hard `timeout`; the helpers package is importable from it.
+    Used to show what only a real script *file* shows: under spawn/forkserver a child re-imports
+    the main script from its file, running its unguarded module-level code again (chapter 03).
+    `helpers.subproc.run` runs `python -c`, whose `__main__` has no file, so it cannot show that.
+    The script gets a hard `timeout`; the helpers package is importable from it; the course's
+    $COURSE_START_METHOD is not passed on (the scripts choose their own start method).
     """
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with tempfile.TemporaryDirectory(prefix="course-script-") as tmp:
