@@ -1,0 +1,98 @@
+"""Test-side targets and tools for exercises ex02 and ex03 (processes and their life cycle).
+
+The exercises' tests run *your* code against these child-process targets. They live in a
+module for the reason the chapters give: under `spawn` and `forkserver` a child imports its
+target by name. Reading them is allowed and may help you understand what a test checks.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+
+from .proc_lifecycle import state_letter
+
+
+def prepare() -> str:
+    """Start multiprocessing's own long-lived helper processes now, before any test runs.
+
+    Under spawn and forkserver, `multiprocessing` starts a *resource tracker* process (and under
+    forkserver the fork server) the first time it needs one, and keeps it for the life of the
+    kernel. Started inside a test's `no_new_processes()` block, it would count as a process the
+    test left behind and be killed. Returns the start method in use.
+    """
+    method = multiprocessing.get_start_method()
+    if os.name == "posix":
+        from multiprocessing import resource_tracker
+        resource_tracker.ensure_running()
+        if method == "forkserver":
+            from multiprocessing import forkserver
+            forkserver.ensure_running()
+    return method
+
+
+def finish(code: int, delay: float = 0.0) -> None:
+    """Sleep `delay` seconds, then exit with status `code`."""
+    time.sleep(delay)
+    sys.exit(code)
+
+
+def meet(barrier, code: int, timeout: float = 5.0) -> None:
+    """Wait at `barrier` for the other children, then exit with `code`.
+
+    If the others do not all arrive within `timeout` seconds (because they were not running at
+    the same time), exit with status 99 instead.
+    """
+    try:
+        barrier.wait(timeout)
+    except threading.BrokenBarrierError:
+        sys.exit(99)
+    sys.exit(code)
+
+
+def ignore_term(ready, seconds: float = 30.0) -> None:
+    """Ignore SIGTERM, tell the parent so (set `ready`), then sleep: only SIGKILL stops this one."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ready.set()
+    time.sleep(seconds)
+
+
+def wait_then_exit(go, code: int = 0, limit: float = 20.0) -> None:
+    """Wait until `go` is set (at most `limit` seconds), then exit with `code`."""
+    go.wait(limit)
+    sys.exit(code)
+
+
+def release_in_order(events, procs, order, pause: float = 0.2, limit: float = 10.0) -> None:
+    """Let the children end one at a time, in `order`: set one event, wait until that child has
+    exited (a zombie, or already reaped), pause, then set the next one.
+
+    Run it in a thread while the code under test waits for the children: whatever that code
+    does, child `order[k]` cannot end before child `order[k-1]` has.
+    """
+    for i in order:
+        events[i].set()
+        deadline = time.monotonic() + limit
+        while state_letter(procs[i].pid) not in ("Z", None) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(pause)
+
+
+def named_command(name: str, seconds: float, code: int = 0) -> list[str]:
+    """A Python process that renames itself `name` (what `ps` and /proc show), sleeps, exits `code`.
+
+    Names may contain spaces and parentheses: a reader of /proc/PID/stat that splits on spaces
+    gets them wrong.
+    """
+    script = ("import ctypes, ctypes.util, sys, time\n"
+              "try:\n"
+              "    libc = ctypes.CDLL(ctypes.util.find_library('c') or None)\n"
+              f"    libc.prctl(15, {name.encode()!r}, 0, 0, 0)\n"
+              "except Exception:\n"
+              "    pass\n"
+              f"time.sleep({seconds})\n"
+              f"sys.exit({code})\n")
+    return [sys.executable, "-c", script]
