@@ -6,32 +6,12 @@ target by name. Reading them is allowed and may help you understand what a test 
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
 import signal
 import sys
 import threading
 import time
 
 from .proc_lifecycle import state_letter
-
-
-def prepare() -> str:
-    """Start multiprocessing's own long-lived helper processes now, before any test runs.
-
-    Under spawn and forkserver, `multiprocessing` starts a *resource tracker* process (and under
-    forkserver the fork server) the first time it needs one, and keeps it for the life of the
-    kernel. Started inside a test's `no_new_processes()` block, it would count as a process the
-    test left behind and be killed. Returns the start method in use.
-    """
-    method = multiprocessing.get_start_method()
-    if os.name == "posix":
-        from multiprocessing import resource_tracker
-        resource_tracker.ensure_running()
-        if method == "forkserver":
-            from multiprocessing import forkserver
-            forkserver.ensure_running()
-    return method
 
 
 def finish(code: int, delay: float = 0.0) -> None:
