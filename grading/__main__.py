@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import commands
@@ -19,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("autograde", help="grade a class's submissions")
     p.add_argument("exercise")
     p.add_argument("--course")
-    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p = sub.add_parser("feedback", help="write feedback pages")
     p.add_argument("exercise")
     p.add_argument("--course")

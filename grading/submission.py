@@ -1,0 +1,90 @@
+"""Grade one submission, contained, and always leave a grade row that says what happened.
+
+`grade_submission` is shared by `make autograde` (many students, in parallel) and `make grade`
+(a learner's own copy), so both get the same protections:
+
+1. Forget any earlier grading of this submission (gradebook rows, autograded copy, feedback), so
+   a failure can never leave a stale score behind.
+2. Run `nbgrader autograde` for this one student inside `containment.run_contained`: its own
+   PID/network namespace, cgroup limits, and a hard deadline. Inside, `ContainedExecute` deals
+   with slow, hung and crashing cells and notes each problem in the notebook.
+3. If that run did not produce grades (the deadline killed it, the student's code killed or froze
+   the grader), grade again *without running any code*: every cell gets the reason as its
+   output, so the submission scores zero with an explanation instead of vanishing.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import paths
+from .containment import run_contained
+from .limits import Limits
+from .nbgrader_run import REPO, failed, nbgrader, nbgrader_command, tail
+from .paths import CourseError
+from .scores import forget_submission, submission_scores
+
+
+@dataclass
+class Graded:
+    """The result of grading one submission."""
+    student: str
+    seconds: float
+    graded: bool                         # the gradebook has a row for it
+    problem: str = ""                    # why the normal grading failed ("" when it did not)
+    notes: list[str] = field(default_factory=list)   # what containment had to clean up
+
+
+def clear_previous_grading(root: Path, exercise: str, student: str, keep_submission: bool = True) -> None:
+    """Forget an earlier grading of this submission: gradebook rows, autograded copy, feedback."""
+    forget_submission(root, exercise, student)
+    for step in ["autograded", "feedback"] + ([] if keep_submission else ["submitted"]):
+        shutil.rmtree(root / step / student / exercise, ignore_errors=True)
+
+
+def grade_submission(root: Path, exercise: str, student: str, limits: Limits | None = None) -> Graded:
+    """Autograde `submitted/<student>/<exercise>/` under the course's limits (see module doc)."""
+    limits = limits or Limits.from_env()
+    clear_previous_grading(root, exercise, student)
+    cmd, env = nbgrader_command(root, "autograde", exercise, "--student", student, "--force")
+    deadline = limits.hard_deadline(max(1, len(paths.exercise_notebooks(exercise))))
+    outcome = run_contained(cmd, limits, deadline=deadline, env=env, cwd=str(REPO))
+
+    notes = []
+    killed = re.findall(r"grading\.jail: killed (\d+) process", outcome.output)
+    if killed:
+        notes.append(f"{killed[-1]} process(es) left running by the submission were killed")
+    if outcome.leftovers:
+        notes.append(f"{outcome.leftovers} process(es) had escaped the namespace and were killed")
+    if outcome.oom_kills:
+        notes.append(f"the memory limit ({limits.memory_mb} MB) killed {outcome.oom_kills} process(es)")
+
+    if not outcome.timed_out and not failed(outcome.returncode, outcome.output) \
+            and submission_scores(root, exercise, student) is not None:
+        return Graded(student, outcome.seconds, True, notes=notes)
+
+    if outcome.timed_out:
+        problem = (f"grading was stopped after {deadline:.0f} s (the hard limit for this exercise): "
+                   "the submission froze or killed the grader")
+    elif outcome.returncode < 0 or outcome.returncode >= 128:
+        problem = "the grader was killed while running the submission's code"
+    else:
+        problem = "nbgrader could not grade this submission:\n" + tail(outcome.output, 15)
+    return _record_zero(root, exercise, student, problem, outcome.seconds, notes)
+
+
+def _record_zero(root: Path, exercise: str, student: str, problem: str, seconds: float,
+                 notes: list[str]) -> Graded:
+    """Grade again without running code: every cell shows `problem`, every test scores zero."""
+    clear_previous_grading(root, exercise, student)
+    first_line = problem.splitlines()[0]
+    try:
+        nbgrader(root, "autograde", exercise, "--student", student, "--force",
+                 timeout=300, COURSE_GRADING_ABORTED=first_line)
+    except CourseError:
+        clear_previous_grading(root, exercise, student)
+        return Graded(student, seconds, False, problem, notes)
+    return Graded(student, seconds, submission_scores(root, exercise, student) is not None, problem, notes)
+
