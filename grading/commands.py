@@ -19,7 +19,7 @@ from .paths import CourseError
 from .containment import capabilities
 from .limits import Limits
 from .scores import format_report, submission_scores
-from .submission import clear_previous_grading, grade_submission
+from .submission import Graded, clear_previous_grading, grade_submission
 
 
 def generate_student_version(exercise: str, out_dir: Path) -> Path:
@@ -101,7 +101,7 @@ def grade(exercise: str, notebook: str | None = None) -> None:
         print(f"Feedback page: {page}")
 
 
-def autograde(exercise: str, course: str | None, jobs: int = 1) -> None:
+def autograde(exercise: str, course: str | None, jobs: int = 1) -> list[Graded]:
     """Grade every submission under COURSE/submitted/*/<exercise>/, `jobs` at a time.
 
     Each submission is graded by its own contained nbgrader process (grading/submission.py), so a
@@ -134,6 +134,7 @@ def autograde(exercise: str, course: str | None, jobs: int = 1) -> None:
     failed = [r.student for r in results if not r.graded]
     if failed:
         raise CourseError(f"{len(failed)} of {len(students)} submissions could not be graded: " + ", ".join(failed))
+    return results
 
 
 def feedback(exercise: str, course: str | None) -> None:

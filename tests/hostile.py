@@ -52,7 +52,7 @@ def target_index(nb) -> int:
     return found[-1]
 
 
-def tests_after(nb, index: int) -> list[str]:
+def grade_ids_after(nb, index: int) -> list[str]:
     """grade_ids of the test cells that follow cell `index`, up to the next answer cell."""
     ids = []
     for cell in nb.cells[index + 1:]:
@@ -63,7 +63,7 @@ def tests_after(nb, index: int) -> list[str]:
     return ids
 
 
-def tests_before(nb, index: int) -> list[str]:
+def grade_ids_before(nb, index: int) -> list[str]:
     return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells[:index] if is_test(c)]
 
 
@@ -94,7 +94,7 @@ def build(case: Case, good_nb) -> nbformat.NotebookNode:
 # ---- tampering with the notebook instead of the code --------------------------------------
 def _delete_tests(nb):
     i = target_index(nb)
-    doomed = set(tests_after(nb, i))
+    doomed = set(grade_ids_after(nb, i))
     nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in doomed]
 
 
@@ -102,7 +102,7 @@ def _edit_tests_and_break_answer(nb):
     i = target_index(nb)
     nb.cells[i].source = "# I give up\n"
     for cell in nb.cells:
-        if is_test(cell) and cell.metadata["nbgrader"]["grade_id"] in tests_after(nb, i):
+        if is_test(cell) and cell.metadata["nbgrader"]["grade_id"] in grade_ids_after(nb, i):
             cell.source = "pass  # the test cell, edited to pass\n"
 
 
