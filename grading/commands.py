@@ -20,6 +20,7 @@ from .containment import capabilities
 from .limits import Limits
 from .scores import format_report, submission_scores
 from .submission import Graded, clear_previous_grading, grade_submission
+from .zygote import Zygote
 
 
 def generate_student_version(exercise: str, out_dir: Path) -> Path:
@@ -80,14 +81,15 @@ def grade(exercise: str, notebook: str | None = None) -> None:
 
     root, student = paths.SELF_COURSE, paths.SELF_STUDENT
     prepare_course(root)
-    register_assignment(root, exercise)
     _announce_containment()
-    clear_previous_grading(root, exercise, student, keep_submission=False)
-    submitted = root / "submitted" / student / exercise
-    submitted.mkdir(parents=True)
-    for name, path in sources.items():
-        shutil.copyfile(path, submitted / name)
-    result = grade_submission(root, exercise, student)
+    with Zygote(cwd=str(paths.REPO)) as zygote:    # imports nbgrader while we register
+        register_assignment(root, exercise)
+        clear_previous_grading(root, exercise, student, keep_submission=False)
+        submitted = root / "submitted" / student / exercise
+        submitted.mkdir(parents=True)
+        for name, path in sources.items():
+            shutil.copyfile(path, submitted / name)
+        result = grade_submission(zygote, root, exercise, student)
     if not result.graded:
         raise CourseError(f"Your notebook could not be graded: {result.problem}")
     nbgrader(root, "generate_feedback", exercise, "--student", student, "--force")
@@ -113,14 +115,14 @@ def autograde(exercise: str, course: str | None, jobs: int = 1) -> list[Graded]:
     if not students:
         raise CourseError(f"No submissions found: expected folders like {root}/submitted/<student>/{exercise}/")
     prepare_course(root)
-    register_assignment(root, exercise)
     limits = Limits.from_env()
     _announce_containment(limits)
-    for student in students:             # no stale score survives, even if this run is interrupted
-        clear_previous_grading(root, exercise, student)
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        results = list(pool.map(lambda s: grade_submission(root, exercise, s, limits), students))
+    with Zygote(cwd=str(paths.REPO)) as zygote:    # imports nbgrader while we register
+        register_assignment(root, exercise)
+        for student in students:         # no stale score survives, even if this run is interrupted
+            clear_previous_grading(root, exercise, student)
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            results = list(pool.map(lambda s: grade_submission(zygote, root, exercise, s, limits), students))
 
     for r in results:
         scores = submission_scores(root, exercise, r.student) if r.graded else None

@@ -1,31 +1,30 @@
-"""Run one command so that nothing it starts outlives it, within memory, process and time limits.
+"""Grade one submission so that nothing it starts outlives it, within memory, process and time limits.
 
-`run_contained(cmd, limits, ...)` is how a submission is graded: `cmd` is one `nbgrader
-autograde` process, and everything the student's code does happens below it. Three layers, each
-used when this machine allows it (`capabilities()` finds out once, and says what is missing):
+`run_contained(zygote, nbgrader_args, limits, ...)` is how every submission is graded: one
+`nbgrader autograde` forked from a warm `Zygote` (see `zygote.py`), with everything the student's
+code does happening below it. Three layers, each used when this machine allows it
+(`capabilities()` finds out once, and says what is missing):
 
-1. **PID + mount + network namespaces** (`unshare --pid --fork --kill-child --mount-proc --net`,
-   util-linux). Inside, `grading.jail` is PID 1: no descendant can escape by `setsid()` or a
-   double fork, and when it ends the kernel kills the whole namespace. The network namespace
-   has its own loopback, so a student's server never collides with another submission's port and
-   its listening sockets disappear with it. Without root, `--user --map-root-user` is added.
+1. **PID + mount + network namespaces** (`namespaces.py`, like `unshare --pid --fork
+   --mount-proc --net`). Their PID 1 supervises the grader (`jail.py`): no descendant can escape
+   by `setsid()` or a double fork, and when PID 1 ends the kernel kills the whole namespace. The
+   network namespace has its own loopback, so a student's server never collides with another
+   submission's port and its listening sockets vanish with it. Without root, a user namespace is
+   added (where the system allows unprivileged ones).
 2. **A cgroup** (`cgroup.py`): a memory limit for the whole submission and `pids.max` against
    fork floods; its process list is the final check that nothing is left.
-3. **Fallbacks**: without namespaces the jail is a *subreaper* that kills its descendants;
-   without cgroups the memory limit is RLIMIT_AS (per process) and the process limit RLIMIT_NPROC
-   (only effective for a non-root user).
+3. **Fallbacks**: without namespaces PID 1's job is done by a *subreaper*; without cgroups the
+   memory limit is RLIMIT_AS (per process) and the process limit RLIMIT_NPROC (which only binds a
+   non-root user).
 
-A wall-clock deadline bounds the whole run: past it, the process group is killed (which, through
-`--kill-child`, tears down the namespace too) and `Outcome.timed_out` is set.
+A wall-clock deadline bounds the whole run: past it, the grader's process group is killed (PID 1
+dies with it, and the kernel empties the namespace) and `Outcome.timed_out` is set.
 """
 from __future__ import annotations
 
 import functools
 import os
-import resource
-import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,60 +32,38 @@ from dataclasses import dataclass, field
 
 from .cgroup import Cgroup
 from .limits import Limits
-
-UNSHARE_FLAGS = ["--pid", "--fork", "--kill-child", "--mount-proc", "--net"]
+from .zygote import Zygote
 
 
 @dataclass
 class Capabilities:
-    """What this machine lets us use to contain a submission, and what that costs us if not."""
-    namespace_prefix: list[str] | None
+    """What this machine lets us use to contain a submission, and what is missing."""
+    namespaces: bool
     cgroups: bool
-    subreaper: bool
     warnings: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        parts = ["PID/network namespace" if self.namespace_prefix else "subreaper (no namespace)",
-                 "cgroup memory+process limits" if self.cgroups else "rlimits (no cgroup)"]
-        return ", ".join(parts)
-
-
-def _unshare_prefix() -> tuple[list[str] | None, str | None]:
-    if not sys.platform.startswith("linux"):
-        return None, "not Linux"
-    exe = shutil.which("unshare")
-    if not exe:
-        return None, "`unshare` (util-linux) is not installed"
-    prefix = [exe] + (["--user", "--map-root-user"] if os.geteuid() != 0 else []) + UNSHARE_FLAGS
-    try:
-        proc = subprocess.run(prefix + [sys.executable, "-m", "grading.jail", "--loopback", "--", "true"],
-                              capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return None, str(exc)
-    if proc.returncode != 0:
-        return None, (proc.stderr.strip().splitlines() or ["exit status %d" % proc.returncode])[-1]
-    return prefix, None
+        return ", ".join(["PID/network namespace" if self.namespaces else "subreaper (no namespace)",
+                          "cgroup memory+process limits" if self.cgroups else "rlimits (no cgroup)"])
 
 
 @functools.lru_cache(maxsize=1)
 def capabilities() -> Capabilities:
     """Probe once per process which containment mechanisms work here."""
+    from .namespaces import probe
     warnings = []
-    prefix, why = _unshare_prefix()
-    if prefix is None:
+    why = probe() if sys.platform.startswith("linux") else "not Linux"
+    if why:
         warnings.append(f"no PID namespace ({why}): leftover processes are found through a "
                         "subreaper instead, and submissions share the network (ports may collide)")
-    probe = Cgroup.create(memory_bytes=1 << 30, max_pids=64, prefix="course-probe")
-    if probe is not None:
-        probe.destroy()
+    cgroup = Cgroup.create(memory_bytes=1 << 30, max_pids=64, prefix="course-probe")
+    if cgroup is not None:
+        cgroup.destroy()
     else:
         warnings.append("no writable cgroup: the memory limit is per process (RLIMIT_AS)"
-                        + ("" if os.geteuid() != 0 else " and there is no limit on processes (root ignores RLIMIT_NPROC)"))
-    from .jail import become_subreaper  # noqa: F401 - a child-side check; prctl exists on Linux
-    subreaper = sys.platform.startswith("linux")
-    if prefix is None and not subreaper:
-        warnings.append("no subreaper either: a process started with setsid() can survive grading")
-    return Capabilities(prefix, probe is not None, subreaper, warnings)
+                        + (" and nothing limits the number of processes (root ignores RLIMIT_NPROC)"
+                           if os.geteuid() == 0 else ""))
+    return Capabilities(why is None, cgroup is not None, warnings)
 
 
 @dataclass
@@ -100,68 +77,57 @@ class Outcome:
     leftovers: int = 0          # processes still in the cgroup after the run (then killed)
 
 
-def _preexec(cgroup: Cgroup | None, limits: Limits):
-    """What the child does before exec: own process group, join the cgroup, set rlimits."""
-    memory = limits.memory_mb * 1024 * 1024
-
-    def setup() -> None:
-        os.setpgid(0, 0)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if cgroup is not None:
-            cgroup.join()
-        else:
-            # Per process, and virtual memory (threads reserve address space): a generous multiple.
-            resource.setrlimit(resource.RLIMIT_AS, (memory * 4, memory * 4))
-            if os.geteuid() != 0:
-                resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
-    return setup
+def _rlimits(limits: Limits, cgroup: Cgroup | None) -> dict[str, int]:
+    out = {"RLIMIT_CORE": 0}
+    if cgroup is None:
+        # Per process, and virtual memory (threads reserve address space): a generous multiple.
+        out["RLIMIT_AS"] = limits.memory_mb * 1024 * 1024 * 4
+        if os.geteuid() != 0:
+            out["RLIMIT_NPROC"] = limits.max_processes
+    return out
 
 
-def run_contained(cmd: list[str], limits: Limits, *, deadline: float, env: dict | None = None,
-                  cwd: str | None = None) -> Outcome:
-    """Run `cmd` inside the best containment available, killed after `deadline` seconds."""
+def run_contained(zygote: Zygote, nbgrader_args: list[str], limits: Limits, *, deadline: float,
+                  env: dict, cwd: str) -> Outcome:
+    """Run `nbgrader ARGS` inside the best containment available, killed after `deadline` s."""
     caps = capabilities()
-    jail = [sys.executable, "-m", "grading.jail"]
-    if caps.namespace_prefix:
-        argv = caps.namespace_prefix + jail + ["--loopback", "--"] + cmd
-    else:
-        argv = jail + ["--"] + cmd
     cgroup = Cgroup.create(limits.memory_mb * 1024 * 1024, limits.max_processes) if caps.cgroups else None
-    env = dict(os.environ if env is None else env)
+    env = dict(env)
     if cgroup is not None and cgroup.events_file is not None:
         env["COURSE_OOM_EVENTS"] = str(cgroup.events_file)   # lets the grader say "memory limit"
     start = time.monotonic()
     timed_out = False
     # Output goes to a file, not a pipe: a leftover holding a pipe open could make us wait forever.
-    with tempfile.TemporaryFile() as log:
+    with tempfile.NamedTemporaryFile(prefix="course-grade-", suffix=".log") as log:
         try:
-            proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=subprocess.STDOUT, preexec_fn=_preexec(cgroup, limits))
-            try:
-                proc.wait(timeout=deadline)
-            except subprocess.TimeoutExpired:
+            rid, pid = zygote.start({"argv": nbgrader_args, "env": env, "cwd": cwd, "log": log.name,
+                                     "cgroup": [str(d) for d in cgroup.dirs] if cgroup else [],
+                                     "rlimits": _rlimits(limits, cgroup), "namespace": caps.namespaces})
+            status = zygote.wait(rid, timeout=deadline)
+            if status is None:
                 timed_out = True
-                _stop(proc, bool(caps.namespace_prefix))
-                proc.wait()
+                _stop(pid, caps.namespaces)
+                status = zygote.wait(rid, timeout=60)
         finally:
             oom = cgroup.oom_kills() if cgroup else 0
             leftovers = len(cgroup.destroy()) if cgroup else 0
         log.seek(0, os.SEEK_END)
         log.seek(max(0, log.tell() - 1_000_000))   # a flood on the kernel's stderr stays out of memory
         output = log.read().decode("utf-8", "replace")
-    return Outcome(proc.returncode, output or "", time.monotonic() - start, timed_out, oom, leftovers)
+    return Outcome(-9 if status is None else status, output, time.monotonic() - start, timed_out, oom, leftovers)
 
 
-def _stop(proc: subprocess.Popen, namespaced: bool) -> None:
-    """Kill the run's process group. In a namespace, `--kill-child` then takes the namespace down;
-    as a subreaper the jail first gets SIGTERM and a moment to kill its descendants itself."""
+def _stop(pgid: int, namespaced: bool) -> None:
+    """Kill the grader's process group. In a namespace PID 1 dies with it (PDEATHSIG) and the
+    kernel empties the namespace; as a subreaper, the supervisor first gets SIGTERM and a moment
+    to kill its descendants itself."""
     if not namespaced:
         try:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=3)
-        except (subprocess.TimeoutExpired, ProcessLookupError):
+            os.killpg(pgid, signal.SIGTERM)
+            time.sleep(3)
+        except ProcessLookupError:
             pass
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass

@@ -5,8 +5,8 @@
 
 1. Forget any earlier grading of this submission (gradebook rows, autograded copy, feedback), so
    a failure can never leave a stale score behind.
-2. Run `nbgrader autograde` for this one student inside `containment.run_contained`: its own
-   PID/network namespace, cgroup limits, and a hard deadline. Inside, `ContainedExecute` deals
+2. Run `nbgrader autograde` for this one student inside `containment.run_contained`: forked
+   from a warm zygote into its own PID/network namespace, cgroup limits, and a hard deadline. Inside, `ContainedExecute` deals
    with slow, hung and crashing cells and notes each problem in the notebook.
 3. If that run did not produce grades (the deadline killed it, the student's code killed or froze
    the grader), grade again *without running any code*: every cell gets the reason as its
@@ -25,6 +25,7 @@ from .limits import Limits
 from .nbgrader_run import REPO, failed, nbgrader, nbgrader_command, tail
 from .paths import CourseError
 from .scores import forget_submission, submission_scores
+from .zygote import Zygote
 
 
 @dataclass
@@ -44,13 +45,17 @@ def clear_previous_grading(root: Path, exercise: str, student: str, keep_submiss
         shutil.rmtree(root / step / student / exercise, ignore_errors=True)
 
 
-def grade_submission(root: Path, exercise: str, student: str, limits: Limits | None = None) -> Graded:
-    """Autograde `submitted/<student>/<exercise>/` under the course's limits (see module doc)."""
+def grade_submission(zygote: Zygote, root: Path, exercise: str, student: str,
+                     limits: Limits | None = None) -> Graded:
+    """Autograde `submitted/<student>/<exercise>/` under the course's limits (see module doc).
+
+    `zygote` forks the grader (see zygote.py); one serves a whole class, from several threads.
+    """
     limits = limits or Limits.from_env()
     clear_previous_grading(root, exercise, student)
     cmd, env = nbgrader_command(root, "autograde", exercise, "--student", student, "--force")
     deadline = limits.hard_deadline(max(1, len(paths.exercise_notebooks(exercise))))
-    outcome = run_contained(cmd, limits, deadline=deadline, env=env, cwd=str(REPO))
+    outcome = run_contained(zygote, cmd[3:], limits, deadline=deadline, env=env, cwd=str(REPO))
 
     notes = []
     killed = re.findall(r"grading\.jail: killed (\d+) process", outcome.output)

@@ -35,7 +35,7 @@ CAPS = capabilities()
 
 def _runnable(case) -> str | None:
     """Why a case cannot safely run on this machine (None: it can)."""
-    if case.needs_namespace and not CAPS.namespace_prefix:
+    if case.needs_namespace and not CAPS.namespaces:
         return "kill(-1) is only safe inside a PID namespace"
     if case.name == "fork_flood" and not CAPS.cgroups and os.geteuid() == 0:
         return "no pids cgroup, and root ignores RLIMIT_NPROC: a fork flood would hit the whole machine"
