@@ -82,17 +82,17 @@ def grade(exercise: str, notebook: str | None = None) -> None:
     root, student = paths.SELF_COURSE, paths.SELF_STUDENT
     prepare_course(root)
     _announce_containment()
-    with Zygote(cwd=str(paths.REPO)) as zygote:    # imports nbgrader while we register
-        register_assignment(root, exercise)
+    with Zygote(cwd=str(paths.REPO)) as zygote:    # nbgrader imported once, then forked per step
+        register_assignment(root, exercise, zygote)
         clear_previous_grading(root, exercise, student, keep_submission=False)
         submitted = root / "submitted" / student / exercise
         submitted.mkdir(parents=True)
         for name, path in sources.items():
             shutil.copyfile(path, submitted / name)
         result = grade_submission(zygote, root, exercise, student)
-    if not result.graded:
-        raise CourseError(f"Your notebook could not be graded: {result.problem}")
-    nbgrader(root, "generate_feedback", exercise, "--student", student, "--force")
+        if not result.graded:
+            raise CourseError(f"Your notebook could not be graded: {result.problem}")
+        nbgrader(root, "generate_feedback", exercise, "--student", student, "--force", zygote=zygote)
 
     scores = submission_scores(root, exercise, student)
     print(f"Grades for {exercise}:")
@@ -117,8 +117,8 @@ def autograde(exercise: str, course: str | None, jobs: int = 1) -> list[Graded]:
     prepare_course(root)
     limits = Limits.from_env()
     _announce_containment(limits)
-    with Zygote(cwd=str(paths.REPO)) as zygote:    # imports nbgrader while we register
-        register_assignment(root, exercise)
+    with Zygote(cwd=str(paths.REPO)) as zygote:    # nbgrader imported once, then forked per step
+        register_assignment(root, exercise, zygote)
         for student in students:         # no stale score survives, even if this run is interrupted
             clear_previous_grading(root, exercise, student)
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

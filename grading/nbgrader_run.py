@@ -50,9 +50,18 @@ def failed(returncode: int, log: str) -> bool:
     return returncode != 0 or "There was an error processing" in log
 
 
-def nbgrader(root: Path, *args: str, timeout: float | None = None, **extra_env: str) -> subprocess.CompletedProcess:
-    """Run `nbgrader ARGS` on the course root; raise CourseError with nbgrader's log if it fails."""
+def nbgrader(root: Path, *args: str, timeout: float | None = None, zygote=None, **extra_env: str) -> str:
+    """Run `nbgrader ARGS` on the course root and return its log; raise CourseError if it fails.
+
+    With a `zygote` (see zygote.py) the run is forked from an nbgrader that is already imported,
+    which saves about 2.5 s; only for our own steps, never for student code.
+    """
     cmd, env = nbgrader_command(root, *args, **extra_env)
+    if zygote is not None:
+        code, log = zygote.run(cmd[3:], env, str(REPO), timeout or 600)
+        if failed(code, log):
+            raise CourseError(f"`nbgrader {' '.join(args)}` failed:\n{tail(log)}")
+        return log
     try:
         proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
@@ -61,17 +70,17 @@ def nbgrader(root: Path, *args: str, timeout: float | None = None, **extra_env: 
     log = proc.stdout + proc.stderr
     if failed(proc.returncode, log):
         raise CourseError(f"`nbgrader {' '.join(args)}` failed:\n{tail(log)}")
-    return proc
+    return log
 
 
-def register_assignment(root: Path, exercise: str) -> None:
+def register_assignment(root: Path, exercise: str, zygote=None) -> None:
     """Put the exercise (its cells, points and checksums) into the course's gradebook.
 
     nbgrader learns an assignment by generating it; the generated copy goes to a scratch folder so
     grading never rewrites the committed `exercises/`.
     """
     nbgrader(root, "generate_assignment", exercise, "--force",
-             "--CourseDirectory.release_directory=.generated")
+             "--CourseDirectory.release_directory=.generated", zygote=zygote)
 
 
 def tail(text: str, lines: int = 30) -> str:

@@ -77,17 +77,17 @@ def grade_submission(zygote: Zygote, root: Path, exercise: str, student: str,
         problem = "the grader was killed while running the submission's code"
     else:
         problem = "nbgrader could not grade this submission:\n" + tail(outcome.output, 15)
-    return _record_zero(root, exercise, student, problem, outcome.seconds, notes)
+    return _record_zero(zygote, root, exercise, student, problem, outcome.seconds, notes)
 
 
-def _record_zero(root: Path, exercise: str, student: str, problem: str, seconds: float,
+def _record_zero(zygote: Zygote, root: Path, exercise: str, student: str, problem: str, seconds: float,
                  notes: list[str]) -> Graded:
     """Grade again without running code: every cell shows `problem`, every test scores zero."""
     clear_previous_grading(root, exercise, student)
     first_line = problem.splitlines()[0]
     try:
         nbgrader(root, "autograde", exercise, "--student", student, "--force",
-                 timeout=300, COURSE_GRADING_ABORTED=first_line)
+                 timeout=300, zygote=zygote, COURSE_GRADING_ABORTED=first_line)
     except CourseError:
         clear_previous_grading(root, exercise, student)
         return Graded(student, seconds, False, problem, notes)
