@@ -119,10 +119,10 @@ def autograde(exercise: str, course: str | None, jobs: int = 1) -> list[Graded]:
     _announce_containment(limits)
     with Zygote(cwd=str(paths.REPO)) as zygote:    # nbgrader imported once, then forked per step
         register_assignment(root, exercise, zygote)
-        for student in students:         # no stale score survives, even if this run is interrupted
-            clear_previous_grading(root, exercise, student)
+        clear_previous_grading(root, exercise, *students)   # no stale score, even if interrupted
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            results = list(pool.map(lambda s: grade_submission(zygote, root, exercise, s, limits), students))
+            results = list(pool.map(lambda s: grade_submission(zygote, root, exercise, s, limits, cleared=True),
+                                    students))
 
     for r in results:
         scores = submission_scores(root, exercise, r.student) if r.graded else None

@@ -38,21 +38,24 @@ class Graded:
     notes: list[str] = field(default_factory=list)   # what containment had to clean up
 
 
-def clear_previous_grading(root: Path, exercise: str, student: str, keep_submission: bool = True) -> None:
-    """Forget an earlier grading of this submission: gradebook rows, autograded copy, feedback."""
-    forget_submission(root, exercise, student)
-    for step in ["autograded", "feedback"] + ([] if keep_submission else ["submitted"]):
-        shutil.rmtree(root / step / student / exercise, ignore_errors=True)
+def clear_previous_grading(root: Path, exercise: str, *students: str, keep_submission: bool = True) -> None:
+    """Forget earlier gradings of these submissions: gradebook rows, autograded copies, feedback."""
+    forget_submission(root, exercise, *students)
+    for student in students:
+        for step in ["autograded", "feedback"] + ([] if keep_submission else ["submitted"]):
+            shutil.rmtree(root / step / student / exercise, ignore_errors=True)
 
 
 def grade_submission(zygote: Zygote, root: Path, exercise: str, student: str,
-                     limits: Limits | None = None) -> Graded:
+                     limits: Limits | None = None, cleared: bool = False) -> Graded:
     """Autograde `submitted/<student>/<exercise>/` under the course's limits (see module doc).
 
     `zygote` forks the grader (see zygote.py); one serves a whole class, from several threads.
+    `cleared`: the caller already forgot this submission's earlier grading.
     """
     limits = limits or Limits.from_env()
-    clear_previous_grading(root, exercise, student)
+    if not cleared:
+        clear_previous_grading(root, exercise, student)
     cmd, env = nbgrader_command(root, "autograde", exercise, "--student", student, "--force")
     deadline = limits.hard_deadline(max(1, len(paths.exercise_notebooks(exercise))))
     outcome = run_contained(zygote, cmd[3:], limits, deadline=deadline, env=env, cwd=str(REPO))

@@ -103,7 +103,11 @@ def _grader(req: dict) -> None:
 
 def serve() -> None:
     """Import nbgrader, say "ready", then fork a grader per request until stdin closes."""
+    import gc
+
     import nbgrader.apps.nbgraderapp  # noqa: F401 - the expensive import, done once
+    from . import execute, feedback  # noqa: F401 - what nbgrader_config.py imports
+    gc.freeze()     # keep the collector from touching (and so copying) shared pages in each fork
     out = sys.stdout
     print(json.dumps({"ready": True}), file=out, flush=True)
     running: dict[int, str] = {}
