@@ -20,7 +20,7 @@ from .containment import capabilities
 from .limits import Limits
 from .scores import format_report, submission_scores
 from .submission import Graded, clear_previous_grading, grade_submission
-from .zygote import Zygote
+from .zygote import warm_nbgrader
 
 
 def generate_student_version(exercise: str, out_dir: Path) -> Path:
@@ -82,7 +82,7 @@ def grade(exercise: str, notebook: str | None = None) -> None:
     root, student = paths.SELF_COURSE, paths.SELF_STUDENT
     prepare_course(root)
     _announce_containment()
-    with Zygote(cwd=str(paths.REPO)) as zygote:    # nbgrader imported once, then forked per step
+    with warm_nbgrader(str(paths.REPO)) as zygote:   # nbgrader imported once, then forked per step
         register_assignment(root, exercise, zygote)
         clear_previous_grading(root, exercise, student, keep_submission=False)
         submitted = root / "submitted" / student / exercise
@@ -117,7 +117,7 @@ def autograde(exercise: str, course: str | None, jobs: int = 1) -> list[Graded]:
     prepare_course(root)
     limits = Limits.from_env()
     _announce_containment(limits)
-    with Zygote(cwd=str(paths.REPO)) as zygote:    # nbgrader imported once, then forked per step
+    with warm_nbgrader(str(paths.REPO)) as zygote:   # nbgrader imported once, then forked per step
         register_assignment(root, exercise, zygote)
         clear_previous_grading(root, exercise, *students)   # no stale score, even if interrupted
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -53,6 +53,9 @@ def capabilities() -> Capabilities:
     from .namespaces import probe
     warnings = []
     why = probe() if sys.platform.startswith("linux") else "not Linux"
+    if not hasattr(os, "fork"):
+        warnings.append("no fork(): each submission runs as a plain nbgrader process with only the "
+                        "time limits; grade a class on Linux")
     if why:
         warnings.append(f"no PID namespace ({why}): leftover processes are found through a "
                         "subreaper instead, and submissions share the network (ports may collide)")
@@ -87,9 +90,11 @@ def _rlimits(limits: Limits, cgroup: Cgroup | None) -> dict[str, int]:
     return out
 
 
-def run_contained(zygote: Zygote, nbgrader_args: list[str], limits: Limits, *, deadline: float,
+def run_contained(zygote: Zygote | None, nbgrader_args: list[str], limits: Limits, *, deadline: float,
                   env: dict, cwd: str) -> Outcome:
     """Run `nbgrader ARGS` inside the best containment available, killed after `deadline` s."""
+    if zygote is None:
+        return _run_uncontained(nbgrader_args, deadline=deadline, env=env, cwd=cwd)
     caps = capabilities()
     cgroup = Cgroup.create(limits.memory_mb * 1024 * 1024, limits.max_processes) if caps.cgroups else None
     env = dict(env)
@@ -115,6 +120,25 @@ def run_contained(zygote: Zygote, nbgrader_args: list[str], limits: Limits, *, d
         log.seek(max(0, log.tell() - 1_000_000))   # a flood on the kernel's stderr stays out of memory
         output = log.read().decode("utf-8", "replace")
     return Outcome(-9 if status is None else status, output, time.monotonic() - start, timed_out, oom, leftovers)
+
+
+def _run_uncontained(nbgrader_args: list[str], *, deadline: float, env: dict, cwd: str) -> Outcome:
+    """Without fork() (Windows): a plain nbgrader process with only the time limits."""
+    import subprocess
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *nbgrader_args], cwd=cwd, env=env,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            proc.wait(timeout=deadline)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            timed_out = True
+        log.seek(0)
+        output = log.read().decode("utf-8", "replace")
+    return Outcome(proc.returncode, output, time.monotonic() - start, timed_out)
 
 
 def _stop(pgid: int, namespaced: bool) -> None:

@@ -23,7 +23,8 @@ CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000,
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 PR_SET_PDEATHSIG = 1
 
-_libc = ctypes.CDLL(None, use_errno=True)   # loaded before any fork: the child only makes calls
+# Loaded before any fork, so a forked child only makes calls. (None where there is no libc: Windows.)
+_libc = ctypes.CDLL(None, use_errno=True) if os.name == "posix" else None
 
 
 def _check(result: int, what: str) -> None:

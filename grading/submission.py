@@ -6,8 +6,11 @@
 1. Forget any earlier grading of this submission (gradebook rows, autograded copy, feedback), so
    a failure can never leave a stale score behind.
 2. Run `nbgrader autograde` for this one student inside `containment.run_contained`: forked
-   from a warm zygote into its own PID/network namespace, cgroup limits, and a hard deadline. Inside, `ContainedExecute` deals
-   with slow, hung and crashing cells and notes each problem in the notebook.
+   from a warm zygote into its own PID/network namespace, cgroup limits, and a hard deadline.
+   Inside, `ContainedExecute` deals with slow, hung and crashing cells and notes each problem
+   in the notebook.
+   A notebook whose test or locked cells were deleted, moved or de-tagged (or that nbgrader
+   fails on) has its answers graded in a fresh copy of the exercise instead (`repair.py`).
 3. If that run did not produce grades (the deadline killed it, the student's code killed or froze
    the grader), grade again *without running any code*: every cell gets the reason as its
    output, so the submission scores zero with an explanation instead of vanishing.
@@ -20,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths
-from .containment import run_contained
+from .containment import Outcome, run_contained
 from .limits import Limits
 from .nbgrader_run import REPO, failed, nbgrader, nbgrader_command, tail
 from .paths import CourseError
+from .repair import REPAIRED, is_damaged, write_repaired
 from .scores import forget_submission, submission_scores
 from .zygote import Zygote
 
@@ -42,7 +46,7 @@ def clear_previous_grading(root: Path, exercise: str, *students: str, keep_submi
     """Forget earlier gradings of these submissions: gradebook rows, autograded copies, feedback."""
     forget_submission(root, exercise, *students)
     for student in students:
-        for step in ["autograded", "feedback"] + ([] if keep_submission else ["submitted"]):
+        for step in ["autograded", "feedback", REPAIRED] + ([] if keep_submission else ["submitted"]):
             shutil.rmtree(root / step / student / exercise, ignore_errors=True)
 
 
@@ -56,18 +60,22 @@ def grade_submission(zygote: Zygote, root: Path, exercise: str, student: str,
     limits = limits or Limits.from_env()
     if not cleared:
         clear_previous_grading(root, exercise, student)
-    cmd, env = nbgrader_command(root, "autograde", exercise, "--student", student, "--force")
     deadline = limits.hard_deadline(max(1, len(paths.exercise_notebooks(exercise))))
-    outcome = run_contained(zygote, cmd[3:], limits, deadline=deadline, env=env, cwd=str(REPO))
-
-    notes = []
-    killed = re.findall(r"grading\.jail: killed (\d+) process", outcome.output)
-    if killed:
-        notes.append(f"{killed[-1]} process(es) left running by the submission were killed")
-    if outcome.leftovers:
-        notes.append(f"{outcome.leftovers} process(es) had escaped the namespace and were killed")
-    if outcome.oom_kills:
-        notes.append(f"the memory limit ({limits.memory_mb} MB) killed {outcome.oom_kills} process(es)")
+    extra: list[str] = []
+    notes: list[str] = []
+    if is_damaged(root, exercise, student) and write_repaired(root, exercise, student):
+        extra = [f"--CourseDirectory.submitted_directory={REPAIRED}"]
+        notes.append("test or locked cells were deleted, moved or changed: the answers were graded in a fresh copy")
+    outcome = _autograde(zygote, root, exercise, student, limits, deadline, extra)
+    notes += _notes(outcome, limits)
+    if not extra and _crashed_in_nbgrader(outcome):
+        clear_previous_grading(root, exercise, student)
+        if write_repaired(root, exercise, student):
+            # nbgrader itself failed on this notebook's structure: grade the answers in a fresh copy
+            extra = [f"--CourseDirectory.submitted_directory={REPAIRED}"]
+            outcome = _autograde(zygote, root, exercise, student, limits, deadline, extra)
+            notes.append("nbgrader failed on the notebook's structure: the answers were graded in a fresh copy")
+            notes += _notes(outcome, limits)
 
     if not outcome.timed_out and not failed(outcome.returncode, outcome.output) \
             and submission_scores(root, exercise, student) is not None:
@@ -80,19 +88,44 @@ def grade_submission(zygote: Zygote, root: Path, exercise: str, student: str,
         problem = "the grader was killed while running the submission's code"
     else:
         problem = "nbgrader could not grade this submission:\n" + tail(outcome.output, 15)
-    return _record_zero(zygote, root, exercise, student, problem, outcome.seconds, notes)
+    return _record_zero(zygote, root, exercise, student, problem, outcome.seconds, notes, extra)
+
+
+def _autograde(zygote, root, exercise, student, limits, deadline, extra=()) -> Outcome:
+    cmd, env = nbgrader_command(root, "autograde", exercise, "--student", student, "--force", *extra)
+    return run_contained(zygote, cmd[3:], limits, deadline=deadline, env=env, cwd=str(REPO))
+
+
+def _crashed_in_nbgrader(outcome: Outcome) -> bool:
+    """nbgrader raised on the notebook itself (not a timeout, not a killed grader)."""
+    return (not outcome.timed_out and 0 < outcome.returncode < 128
+            and "There was an error processing" in outcome.output)
+
+
+def _notes(outcome: Outcome, limits: Limits) -> list[str]:
+    """What containment had to do, in words for the instructor's summary."""
+    notes = []
+    killed = re.findall(r"grading\.jail: killed (\d+) process", outcome.output)
+    if killed:
+        notes.append(f"{killed[-1]} process(es) left running by the submission were killed")
+    if outcome.leftovers:
+        notes.append(f"{outcome.leftovers} process(es) had escaped the namespace and were killed")
+    if outcome.oom_kills:
+        notes.append(f"the memory limit ({limits.memory_mb} MB) killed {outcome.oom_kills} process(es)")
+    return notes
 
 
 def _record_zero(zygote: Zygote, root: Path, exercise: str, student: str, problem: str, seconds: float,
-                 notes: list[str]) -> Graded:
+                 notes: list[str], extra: list[str]) -> Graded:
     """Grade again without running code: every cell shows `problem`, every test scores zero."""
     clear_previous_grading(root, exercise, student)
+    if extra:                   # grade the repaired copy again (clearing removed it)
+        write_repaired(root, exercise, student)
     first_line = problem.splitlines()[0]
     try:
-        nbgrader(root, "autograde", exercise, "--student", student, "--force",
+        nbgrader(root, "autograde", exercise, "--student", student, "--force", *extra,
                  timeout=300, zygote=zygote, COURSE_GRADING_ABORTED=first_line)
     except CourseError:
         clear_previous_grading(root, exercise, student)
         return Graded(student, seconds, False, problem, notes)
     return Graded(student, seconds, submission_scores(root, exercise, student) is not None, problem, notes)
-

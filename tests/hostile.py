@@ -119,6 +119,13 @@ def _untag_tests(nb):
             cell.metadata.pop("nbgrader")
 
 
+def _untag_everything_but_answers(nb):
+    for cell in nb.cells:
+        if not cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.metadata.pop("nbgrader", None)
+    nb.cells = nb.cells[::-1]
+
+
 def _sleepy_cells(cell_timeout: float, notebook_timeout: float):
     def tamper(nb):
         i = target_index(nb)
@@ -169,12 +176,13 @@ def cases(cell_timeout: float, notebook_timeout: float) -> list[Case]:
         Case("daemons_and_socket", DAEMONS, breaks=False),
         Case("socket_in_kernel", f"import socket\n_s = socket.socket()\n_s.bind(('127.0.0.1', {PORT}))\n_s.listen()\n",
              breaks=False),
-        Case("spinning_thread", "import threading\nthreading.Thread(target=lambda: [0 for _ in iter(int, 1)], "
-             "daemon=True).start()\n", breaks=False),
+        Case("spinning_thread", "import threading\ndef _spin():\n    while True:\n        pass\n"
+             "threading.Thread(target=_spin, daemon=True).start()\n", breaks=False),
         Case("huge_output", "print('x' * 5_000_000)\nfor _i in range(100_000):\n    print(_i)\n",
              breaks=False, reason="output truncated"),
         Case("deleted_test_cells", tamper=_delete_tests, breaks=False),
         Case("untagged_test_cells", tamper=_untag_tests, breaks=False),
+        Case("scrambled_cells", tamper=_untag_everything_but_answers, breaks=False, reason="fresh copy"),
         Case("changed_points_and_kernel", tamper=_change_points, breaks=False),
         Case("edited_tests_wrong_answer", tamper=_edit_tests_and_break_answer),
         Case("notebook_time_limit", tamper=_sleepy_cells(cell_timeout, notebook_timeout), reason="NotRun"),
