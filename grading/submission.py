@@ -93,7 +93,10 @@ def grade_submission(zygote: Zygote, root: Path, exercise: str, student: str,
 
 def _autograde(zygote, root, exercise, student, limits, deadline, extra=()) -> Outcome:
     cmd, env = nbgrader_command(root, "autograde", exercise, "--student", student, "--force", *extra)
-    return run_contained(zygote, cmd[3:], limits, deadline=deadline, env=env, cwd=str(REPO))
+    try:
+        return run_contained(zygote, cmd[3:], limits, deadline=deadline, env=env, cwd=str(REPO))
+    except (RuntimeError, OSError) as exc:     # the zygote itself is gone: report, do not crash the class
+        return Outcome(1, f"There was an error processing this submission: {exc}", 0.0)
 
 
 def _crashed_in_nbgrader(outcome: Outcome) -> bool:
