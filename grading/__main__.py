@@ -5,8 +5,7 @@ import argparse
 import os
 import sys
 
-from . import commands
-from .paths import CourseError
+from .paths import REPO, CourseError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("grades", help="export grades to CSV").add_argument("--course")
     sub.add_parser("setup", help="prepare the course root").add_argument("--course")
     args = parser.parse_args(argv)
+    if args.command in ("grade", "autograde"):
+        # Importing nbgrader takes seconds: let the grading zygote do it at the same time as we do.
+        from .zygote import prestart
+        prestart(str(REPO))
+    from . import commands   # imports nbgrader
 
     try:
         if args.command == "assignments":

@@ -237,8 +237,26 @@ class NoZygote:
         return False
 
 
+_prestarted: Zygote | None = None
+
+
+def prestart(cwd: str) -> None:
+    """Start the zygote now, so it imports nbgrader while this process imports it too.
+
+    The command line calls this before anything imports nbgrader (`__main__.py`); the next
+    `warm_nbgrader()` then uses this zygote instead of starting one.
+    """
+    global _prestarted
+    if hasattr(os, "fork") and _prestarted is None:
+        _prestarted = Zygote(cwd=cwd)
+
+
 def warm_nbgrader(cwd: str):
     """A `Zygote` where fork() exists, else a context that yields None (plain subprocesses)."""
+    global _prestarted
+    if _prestarted is not None:
+        zygote, _prestarted = _prestarted, None
+        return zygote
     return Zygote(cwd=cwd) if hasattr(os, "fork") else NoZygote()
 
 
