@@ -27,7 +27,6 @@ import pytest
 from grading import commands, paths
 from grading.containment import capabilities
 from grading.limits import Limits
-from grading.paths import CourseError
 from grading.scores import submission_scores
 from hostile import DAEMONS, MARK, PORT, cases, build, is_solution, solved, target_index, grade_ids_after, grade_ids_before
 
