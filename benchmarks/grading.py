@@ -12,9 +12,10 @@ untouched student copy), then grades the same class twice:
    assignment registration included.
 
 Prints `class_autograde_speedup` (1 / 2), `per_submission_seconds` (parallel wall time divided
-by the number of submissions) and `cpu_busy_ratio`: CPU seconds used per wall second during the
-parallel run. This machine's two vCPUs are sometimes packed onto one (NOTES.md); a ratio near
-1.0 says the speedup was measured on what was really one core.
+by the number of submissions), `cpu_busy_ratio` (CPU seconds used per wall second during the
+parallel run) and `cores_available`: a quick check of how many cores two CPU-bound processes
+really got just before. Shared or virtual machines sometimes pack two vCPUs onto one (NOTES.md);
+then no parallel speedup is possible and the benchmark says so instead of printing a lesson.
 """
 from __future__ import annotations
 
@@ -63,6 +64,25 @@ def build_class(course: Path, exercise: str, students: int) -> None:
                 shutil.copyfile(paths.EXERCISES / exercise / nb.name, folder / nb.name)
 
 
+def _spin(_):
+    t = time.perf_counter()
+    total = 0
+    for i in range(3_000_000):
+        total += i
+    return time.perf_counter() - t
+
+
+def cores_available(jobs: int) -> float:
+    """How many cores `jobs` CPU-bound processes really get right now (1.0 .. jobs)."""
+    import multiprocessing
+    one = _spin(0)
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        start = time.perf_counter()
+        pool.map(_spin, range(jobs))
+        together = time.perf_counter() - start
+    return max(1.0, min(jobs, jobs * one / together))
+
+
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -76,6 +96,7 @@ def main() -> int:
     args = parser.parse_args()
     exercise = paths.resolve_exercise(args.exercise or paths.exercise_names()[0])
 
+    cores = cores_available(max(2, args.jobs)) if args.jobs > 1 else 1.0
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         seq_course, par_course = Path(tmp) / "sequential", Path(tmp) / "parallel"
         for course in (seq_course, par_course):
@@ -104,9 +125,10 @@ def main() -> int:
     print(f"class_autograde_speedup: {sequential / parallel:.2f}")
     print(f"per_submission_seconds: {parallel / n:.2f}   (sequential nbgrader: {sequential / n:.2f})")
     print(f"cpu_busy_ratio: {busy:.2f}")
-    if args.jobs > 1 and busy < 1.3:
-        print("note: CPU time per wall second stayed near 1: only about one core was really available "
-              "during the parallel run, so the speedup above understates what two free cores give.")
+    print(f"cores_available: {cores:.1f}")
+    if args.jobs > 1 and cores < 1.3:
+        print("note: two CPU-bound processes got only about one core here just before the run: the "
+              "machine is shared or its vCPUs are packed, so little parallel speedup was possible.")
     return 0
 
 
