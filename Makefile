@@ -13,7 +13,7 @@ JOBS   ?= $(shell $(PYTHON) -c 'import os; print(os.cpu_count() or 1)')
 EX     ?=
 NB     ?=
 
-.PHONY: help lab test assignments start grade autograde feedback grades bench clean-course
+.PHONY: help lab test assignments start grade autograde feedback grades bench bench-grading clean-course
 
 help:
 	@echo "make lab                      open the course in JupyterLab"
@@ -25,6 +25,7 @@ help:
 	@echo "make feedback EX=ex01 [COURSE=dir]           write feedback pages (instructors)"
 	@echo "make grades [COURSE=dir]      export all grades to CSV (instructors)"
 	@echo "make bench                    print the course's benchmark figures"
+	@echo "make bench-grading            class autograde speed: parallel vs one sequential nbgrader run"
 
 # Re-install only when the dependency list changes (pyproject.toml is newer than the stamp).
 $(STAMP): pyproject.toml
@@ -61,3 +62,6 @@ grades: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+bench-grading: $(STAMP)
+	$(PY) benchmarks/grading.py --jobs "$(JOBS)"

@@ -8,10 +8,13 @@ and `release` entries are links to this repository's `solutions/` and `exercises
 import os
 from pathlib import Path
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern,
+                                    LimitOutput, SaveAutoGrades)
 
+from grading.execute import ContainedExecute
 from grading.feedback import HideHiddenTests
+from grading.limits import Limits
 
 c = get_config()  # noqa: F821 - provided by traitlets when this file is loaded
 
@@ -29,14 +32,27 @@ c.Exchange.root = str(root / "exchange")
 # solution) in solutions/exNN/: never copy it into the student version or a grading run.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "ex*_workers.py"]
 
-# Student code in this course can hang, deadlock or spin: bound every cell, interrupt a cell that
-# runs over, and kill the kernel's whole process group when the notebook is done.
-c.Execute.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "30"))
+# Student code in this course can hang, deadlock, spin, crash its kernel or print forever. The limits
+# come from COURSE_* variables (grading/limits.py lists them). ContainedExecute adds what nbgrader
+# lacks: a time budget per notebook, a fresh kernel (replaying completed cells) after a crash or an
+# ignored interrupt, an output cap, and one readable line per problem in the cell's output.
+# Processes, memory and leftovers are contained one level up, around the whole nbgrader run
+# (grading/containment.py).
+limits = Limits.from_env()
+c.Execute.timeout = int(limits.cell_timeout)
 c.Execute.interrupt_on_timeout = True
 c.Execute.startup_timeout = 60
 c.Execute.shutdown_kernel = "immediate"
 # A cell that swallows the interrupt must not cost the whole submission its grade.
 c.Execute.raise_on_iopub_timeout = False
+c.ContainedExecute.notebook_timeout = limits.notebook_timeout
+c.ContainedExecute.max_output_bytes = limits.max_output_kb * 1024
+# Set only for a submission whose grading had to be killed: run nothing, record why (score 0).
+c.ContainedExecute.abort_reason = os.environ.get("COURSE_GRADING_ABORTED", "")
+c.ContainedExecute.oom_events_file = os.environ.get("COURSE_OOM_EVENTS", "")
+c.Autograde.autograde_preprocessors = [
+    ContainedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata]
 
 # A deleted or de-tagged test cell is restored from the gradebook and graded, not skipped.
 c.OverwriteCells.add_missing_cells = True

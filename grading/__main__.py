@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from . import commands
-from .paths import CourseError
+from .paths import REPO, CourseError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,13 +19,18 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("autograde", help="grade a class's submissions")
     p.add_argument("exercise")
     p.add_argument("--course")
-    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p = sub.add_parser("feedback", help="write feedback pages")
     p.add_argument("exercise")
     p.add_argument("--course")
     sub.add_parser("grades", help="export grades to CSV").add_argument("--course")
     sub.add_parser("setup", help="prepare the course root").add_argument("--course")
     args = parser.parse_args(argv)
+    if args.command in ("grade", "autograde"):
+        # Importing nbgrader takes seconds: let the grading zygote do it at the same time as we do.
+        from .zygote import prestart
+        prestart(str(REPO))
+    from . import commands   # imports nbgrader
 
     try:
         if args.command == "assignments":

@@ -6,6 +6,7 @@ works on copies, and only nbgrader's own outputs (autograded, feedback, gradeboo
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,7 +16,11 @@ import nbformat
 from . import paths
 from .nbgrader_run import nbgrader, prepare_course, register_assignment
 from .paths import CourseError
-from .scores import format_report, forget_submission, submission_scores
+from .containment import capabilities
+from .limits import Limits
+from .scores import format_report, submission_scores
+from .submission import Graded, clear_previous_grading, grade_submission
+from .zygote import warm_nbgrader
 
 
 def generate_student_version(exercise: str, out_dir: Path) -> Path:
@@ -76,56 +81,62 @@ def grade(exercise: str, notebook: str | None = None) -> None:
 
     root, student = paths.SELF_COURSE, paths.SELF_STUDENT
     prepare_course(root)
-    register_assignment(root, exercise)
-    _clear_previous_grading(root, exercise, student)
-    submitted = root / "submitted" / student / exercise
-    submitted.mkdir(parents=True)
-    for name, path in sources.items():
-        shutil.copyfile(path, submitted / name)
-    nbgrader(root, "autograde", exercise, "--student", student, "--force")
-    nbgrader(root, "generate_feedback", exercise, "--student", student, "--force")
+    _announce_containment()
+    with warm_nbgrader(str(paths.REPO)) as zygote:   # nbgrader imported once, then forked per step
+        register_assignment(root, exercise, zygote)
+        clear_previous_grading(root, exercise, student, keep_submission=False)
+        submitted = root / "submitted" / student / exercise
+        submitted.mkdir(parents=True)
+        for name, path in sources.items():
+            shutil.copyfile(path, submitted / name)
+        result = grade_submission(zygote, root, exercise, student)
+        if not result.graded:
+            raise CourseError(f"Your notebook could not be graded: {result.problem}")
+        nbgrader(root, "generate_feedback", exercise, "--student", student, "--force", zygote=zygote)
 
     scores = submission_scores(root, exercise, student)
-    if scores is None:
-        raise CourseError("nbgrader produced no grades for this notebook; see the messages above.")
     print(f"Grades for {exercise}:")
     print(format_report(scores))
+    for line in ([result.problem] if result.problem else []) + result.notes:
+        print(f"Note: {line.splitlines()[0]}")
     for page in sorted((root / "feedback" / student / exercise).glob("*.html")):
         print(f"Feedback page: {page}")
 
 
-def autograde(exercise: str, course: str | None, jobs: int = 1) -> None:
-    """Grade every submission under COURSE/submitted/*/<exercise>/, several at a time."""
+def autograde(exercise: str, course: str | None, jobs: int = 1) -> list[Graded]:
+    """Grade every submission under COURSE/submitted/*/<exercise>/, `jobs` at a time.
+
+    Each submission is graded by its own contained nbgrader process (grading/submission.py), so a
+    hanging or hostile one costs at most its own limits and never stalls the others.
+    """
     exercise = paths.resolve_exercise(exercise)
     root = paths.course_root(course)
     students = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{exercise}") if p.is_dir())
     if not students:
         raise CourseError(f"No submissions found: expected folders like {root}/submitted/<student>/{exercise}/")
     prepare_course(root)
-    register_assignment(root, exercise)
-    for student in students:
-        _clear_previous_grading(root, exercise, student, keep_submission=True)
+    limits = Limits.from_env()
+    _announce_containment(limits)
+    with warm_nbgrader(str(paths.REPO)) as zygote:   # nbgrader imported once, then forked per step
+        register_assignment(root, exercise, zygote)
+        clear_previous_grading(root, exercise, *students)   # no stale score, even if interrupted
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            results = list(pool.map(lambda s: grade_submission(zygote, root, exercise, s, limits, cleared=True),
+                                    students))
 
-    def grade_one(student: str) -> str | None:
-        try:
-            nbgrader(root, "autograde", exercise, "--student", student, "--force")
-        except CourseError as exc:
-            return str(exc)
-        return None
-
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        failures = dict(zip(students, pool.map(grade_one, students)))
-
-    for student in students:
-        scores = submission_scores(root, exercise, student)
-        if failures[student] or scores is None:
-            print(f"{student}: NOT GRADED\n{failures[student] or 'no grades recorded'}")
-        else:
-            auto = [s for s in scores if not s.needs_manual_grade]
-            print(f"{student}: {sum(s.score for s in auto):g} / {sum(s.max_score for s in auto):g}")
-    failed = [s for s, why in failures.items() if why]
+    for r in results:
+        scores = submission_scores(root, exercise, r.student) if r.graded else None
+        if scores is None:
+            print(f"{r.student}: NOT GRADED\n{r.problem or 'no grades recorded'}")
+            continue
+        auto = [s for s in scores if not s.needs_manual_grade]
+        line = f"{r.student}: {sum(s.score for s in auto):g} / {sum(s.max_score for s in auto):g}  ({r.seconds:.1f} s)"
+        extra = ([r.problem.splitlines()[0]] if r.problem else []) + r.notes
+        print(line + "".join(f"\n    note: {e}" for e in extra))
+    failed = [r.student for r in results if not r.graded]
     if failed:
         raise CourseError(f"{len(failed)} of {len(students)} submissions could not be graded: " + ", ".join(failed))
+    return results
 
 
 def feedback(exercise: str, course: str | None) -> None:
@@ -153,12 +164,12 @@ def setup(course: str | None) -> None:
     prepare_course(paths.course_root(course))
 
 
-def _clear_previous_grading(root: Path, exercise: str, student: str, keep_submission: bool = False) -> None:
-    """Forget an earlier grading of this submission: gradebook rows, autograded copy, feedback."""
-    forget_submission(root, exercise, student)
-    steps = ["autograded", "feedback"] + ([] if keep_submission else ["submitted"])
-    for step in steps:
-        shutil.rmtree(root / step / student / exercise, ignore_errors=True)
+def _announce_containment(limits: Limits | None = None) -> None:
+    """Say once which limits apply and what this machine cannot contain."""
+    caps = capabilities()
+    print(f"Grading limits: {(limits or Limits.from_env()).describe()}; containment: {caps.describe()}")
+    for warning in caps.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _shown(path: Path) -> str:

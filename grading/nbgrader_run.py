@@ -34,32 +34,53 @@ def prepare_course(root: Path) -> None:
                 "Move it aside (it is not used) and run the command again.")
 
 
-def nbgrader(root: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
-    """Run `nbgrader ARGS` on the course root; raise CourseError with nbgrader's log if it fails."""
+def nbgrader_command(root: Path, *args: str, **extra_env: str) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that run `nbgrader ARGS` on this course root."""
     env = dict(os.environ)
     env["COURSE_ROOT"] = str(root)
-    cmd = [sys.executable, "-m", "nbgrader", *args]
+    env.update(extra_env)
+    return [sys.executable, "-m", "nbgrader", *args], env
+
+
+def failed(returncode: int, log: str) -> bool:
+    """Whether an nbgrader run went wrong. Its log can hold ERROR lines that are not failures
+    (a cell timeout is logged as one), so look for the failure nbgrader reports per submission."""
+    return returncode != 0 or "There was an error processing" in log
+
+
+def nbgrader(root: Path, *args: str, timeout: float | None = None, zygote=None, **extra_env: str) -> str:
+    """Run `nbgrader ARGS` on the course root and return its log; raise CourseError if it fails.
+
+    With a `zygote` (see zygote.py) the run is forked from an nbgrader that is already imported,
+    which saves about 2.5 s; only for our own steps, never for student code.
+    """
+    cmd, env = nbgrader_command(root, *args, **extra_env)
+    if zygote is not None:
+        code, log = zygote.run(cmd[3:], env, str(REPO), timeout or 600)
+        if failed(code, log):
+            raise CourseError(f"`nbgrader {' '.join(args)}` failed:\n{tail(log)}")
+        return log
     try:
         proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
                               timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
         raise CourseError(f"`nbgrader {' '.join(args)}` took longer than {timeout:.0f} s") from exc
     log = proc.stdout + proc.stderr
-    # nbgrader logs problems with a level prefix even when it exits 0 (e.g. skipped notebooks).
-    if proc.returncode != 0 or "[ERROR]" in log:
-        raise CourseError(f"`nbgrader {' '.join(args)}` failed:\n{_tail(log)}")
-    return proc
+    if failed(proc.returncode, log):
+        raise CourseError(f"`nbgrader {' '.join(args)}` failed:\n{tail(log)}")
+    return log
 
 
-def register_assignment(root: Path, exercise: str) -> None:
+def register_assignment(root: Path, exercise: str, zygote=None) -> None:
     """Put the exercise (its cells, points and checksums) into the course's gradebook.
 
     nbgrader learns an assignment by generating it; the generated copy goes to a scratch folder so
     grading never rewrites the committed `exercises/`.
     """
     nbgrader(root, "generate_assignment", exercise, "--force",
-             "--CourseDirectory.release_directory=.generated")
+             "--CourseDirectory.release_directory=.generated", zygote=zygote)
 
 
-def _tail(text: str, lines: int = 30) -> str:
+def tail(text: str, lines: int = 30) -> str:
+    """The last lines of a log, enough to show what went wrong."""
     return "\n".join(text.strip().splitlines()[-lines:])

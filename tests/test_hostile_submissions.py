@@ -1,0 +1,283 @@
+"""A class of hostile and careless submissions is graded in bounded time, fairly, leaving nothing.
+
+One class per exercise: a good submission, and one submission per case in `hostile.py`, graded by
+a single `autograde` run (in parallel, as an instructor would). Each test then checks one
+submission's scores, time and feedback; others check that nothing survived and that the good
+submission was not held up.
+
+To keep the suite to a few minutes, the first exercise (pure Python, fast) gets every case with
+very short limits; every other exercise gets a smoke subset (one of each kind: a hang, a dead
+kernel, leftover processes, an attack on the grader, damaged cells) with limits long enough for
+its multiprocessing tests on a slow, shared machine.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from grading import commands, paths
+from grading.containment import capabilities
+from grading.limits import Limits
+from grading.scores import submission_scores
+from hostile import DAEMONS, MARK, PORT, cases, build, is_solution, solved, target_index, grade_ids_after, grade_ids_before
+
+EXERCISES = paths.exercise_names()
+FULL = EXERCISES[0]
+LIMITS = {   # the first exercise: every case
+    "COURSE_CELL_TIMEOUT": "3", "COURSE_NOTEBOOK_TIMEOUT": "15", "COURSE_MEMORY_MB": "400",
+    "COURSE_MAX_PROCESSES": "200", "COURSE_MAX_OUTPUT_KB": "64", "COURSE_SUBMISSION_TIMEOUT": "40"}
+SMOKE_LIMITS = {   # the others: a subset, with room for real multiprocessing tests
+    "COURSE_CELL_TIMEOUT": "20", "COURSE_NOTEBOOK_TIMEOUT": "120", "COURSE_MEMORY_MB": "1024",
+    "COURSE_MAX_PROCESSES": "256", "COURSE_MAX_OUTPUT_KB": "64", "COURSE_SUBMISSION_TIMEOUT": "150"}
+SMOKE = {"swallows_interrupt", "os_exit", "daemons_and_socket", "kills_grader", "scrambled_cells"}
+CASES = cases(cell_timeout=3, notebook_timeout=15)
+CAPS = capabilities()
+
+
+def _runnable(case) -> str | None:
+    """Why a case cannot safely run on this machine (None: it can)."""
+    if case.needs_namespace and not CAPS.namespaces:
+        return "kill(-1) is only safe inside a PID namespace"
+    if case.name == "fork_flood" and not CAPS.cgroups and os.geteuid() == 0:
+        return "no pids cgroup, and root ignores RLIMIT_NPROC: a fork flood would hit the whole machine"
+    return None
+
+
+class _Env:
+    """Set environment variables for a while (module-scoped fixtures cannot use monkeypatch)."""
+
+    def __init__(self, values: dict[str, str]):
+        self.values, self.saved = values, {k: os.environ.get(k) for k in values}
+
+    def __enter__(self):
+        os.environ.update(self.values)
+        return Limits.from_env()
+
+    def __exit__(self, *exc):
+        for key, value in self.saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@pytest.fixture
+def limits_env(monkeypatch):
+    for key, value in LIMITS.items():
+        monkeypatch.setenv(key, value)
+    return Limits.from_env()
+
+
+def _good_notebooks(exercise: str) -> dict[str, nbformat.NotebookNode]:
+    return {nb.name: solved(nbformat.read(paths.EXERCISES / exercise / nb.name, as_version=4),
+                            nbformat.read(nb, as_version=4))
+            for nb in paths.exercise_notebooks(exercise)}
+
+
+def _expected(exercise: str) -> tuple[list[str], list[str]]:
+    """grade_ids of the tests before the injection target, and right after it (first notebook)."""
+    good = next(iter(_good_notebooks(exercise).values()))
+    i = target_index(good)
+    return grade_ids_before(good, i), grade_ids_after(good, i)
+
+
+@pytest.fixture(scope="module", params=EXERCISES)
+def graded_class(request, tmp_path_factory):
+    """Grade a whole hostile class once per exercise; return what the tests need to check it."""
+    exercise = request.param
+    with _Env(LIMITS if exercise == FULL else SMOKE_LIMITS):
+        yield _grade_class(exercise, tmp_path_factory.mktemp(f"hostile-{exercise}"))
+
+
+def _grade_class(exercise: str, course: Path) -> dict:
+    limits = Limits.from_env()
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    students = {"good": None}
+    students.update({c.name: c for c in CASES if _runnable(c) is None and (exercise == FULL or c.name in SMOKE)})
+    for student, case in students.items():
+        folder = course / "submitted" / student / exercise
+        folder.mkdir(parents=True)
+        for name, nb in _good_notebooks(exercise).items():
+            nbformat.write(nb if case is None else build(case, nb), folder / name)
+    first = next(iter(_good_notebooks(exercise).values()))
+    recover = course / "submitted" / "recovers_later_tasks" / exercise
+    recover.mkdir(parents=True)
+    if exercise.startswith("ex01"):   # a hang in the FIRST answer: later tasks must still score
+        for name, nb in _good_notebooks(exercise).items():
+            cell = next(c for c in nb.cells if is_solution(c) and not c.source.startswith("%%"))
+            cell.source = "import time\nwhile True:\n    try:\n        time.sleep(0.05)\n    except KeyboardInterrupt:\n        pass\n" + cell.source
+            nbformat.write(nb, recover / name)
+    else:
+        shutil.rmtree(recover.parent)
+
+    start = time.monotonic()
+    results = {r.student: r for r in commands.autograde(exercise, str(course), jobs=os.cpu_count() or 1)}
+    wall = time.monotonic() - start
+    commands.feedback(exercise, str(course))
+    commands.grades(str(course))
+
+    leftovers = [p for p in me.children(recursive=True) if p.pid not in before]
+    return dict(exercise=exercise, course=course, results=results, wall=wall, limits=limits,
+                leftovers=leftovers, first=first)
+
+
+def _scores(graded, student) -> dict[str, tuple[float, float]]:
+    scores = submission_scores(graded["course"], graded["exercise"], student)
+    assert scores is not None, f"{student} has no grade row"
+    return {s.name: (s.score, s.max_score) for s in scores if not s.needs_manual_grade}
+
+
+def _feedback_text(graded, student) -> str:
+    pages = sorted((graded["course"] / "feedback" / student / graded["exercise"]).glob("*.html"))
+    assert pages, f"no feedback page for {student}"
+    return "\n".join(html.unescape(re.sub(r"<[^>]+>", "", p.read_text(encoding="utf-8"))) for p in pages)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_submission(graded_class, case):
+    skip = _runnable(case)
+    if skip:
+        pytest.skip(skip)
+    g = graded_class
+    if case.name not in g["results"]:
+        pytest.skip(f"{g['exercise']} gets the smoke subset only")
+    result = g["results"][case.name]
+    scores = _scores(g, case.name)
+    before, after = _expected(g["exercise"])
+    lim = g["limits"]
+
+    if case.whole:
+        assert all(score == 0 for score, _ in scores.values()), f"{case.name} should score zero: {scores}"
+        assert result.problem, "a submission that broke its grading must say why"
+        bound = lim.hard_deadline() + 15
+    elif case.breaks:
+        assert all(scores[t][0] == 0 for t in after), f"tests after the broken answer must fail: {scores}"
+        kept = [scores[t][0] == scores[t][1] for t in before]
+        bound = lim.notebook_timeout + 2 * lim.cell_timeout + 25
+        if case.name == "fork_flood":   # the OOM killer may pick the grader instead of the kernel
+            assert all(kept) or not any(scores[t][0] for t in before), scores
+            bound = lim.hard_deadline() + 15
+        else:
+            assert all(kept), f"the answers before the broken one must keep their credit: {scores}"
+    else:
+        lost = {k: v for k, v in scores.items() if v[0] != v[1]}
+        assert not lost, f"{case.name} has right answers and must get full marks, lost: {lost}"
+        bound = lim.notebook_timeout + 25
+    assert sum(m for _, m in scores.values()) == sum(m for _, m in _scores(g, "good").values()), \
+        "the points come from the gradebook, never from the submission's metadata"
+    assert result.seconds < bound, f"{case.name} took {result.seconds:.1f} s (bound {bound:.0f} s)"
+    if case.reason:
+        assert case.reason in _feedback_text(g, case.name), f"feedback should say {case.reason!r}"
+
+
+def test_good_submission_full_marks_and_not_held_up(graded_class):
+    scores = _scores(graded_class, "good")
+    assert all(s == m for s, m in scores.values()), scores
+    assert graded_class["results"]["good"].seconds < 30, "a good submission waited for the bad ones"
+
+
+def test_kernel_recovery_keeps_credit_for_later_tasks(graded_class):
+    if "recovers_later_tasks" not in graded_class["results"]:
+        pytest.skip("only built for ex01, whose tasks are independent")
+    scores = _scores(graded_class, "recovers_later_tasks")
+    assert scores["task1_tests"][0] == 0
+    assert scores["task2_tests"] == (3, 3) and scores["task3_tests"] == (3, 3), scores
+    assert "TimeLimitExceeded" in _feedback_text(graded_class, "recovers_later_tasks")
+
+
+def test_nothing_a_submission_started_survives(graded_class):
+    assert not graded_class["leftovers"], f"left running: {graded_class['leftovers']}"
+    survivors = []
+    for p in psutil.process_iter(["cmdline"]):       # read-only look at the whole machine
+        if any(MARK in part for part in (p.info["cmdline"] or [])):
+            survivors.append(p.pid)
+    assert not survivors, f"processes started by submissions survived grading: {survivors}"
+    try:
+        listening = [c for c in psutil.net_connections(kind="inet")
+                     if c.status == psutil.CONN_LISTEN and c.laddr.port == PORT]
+    except psutil.AccessDenied:
+        listening = []
+    assert not listening, f"port {PORT} is still listening after grading"
+    stale = list(Path("/sys/fs/cgroup").glob("**/course-grade-*")) if CAPS.cgroups else []
+    assert not stale, f"cgroups left behind: {stale}"
+
+
+def test_class_graded_in_parallel(graded_class):
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: nothing to run in parallel")
+    if graded_class["exercise"] != FULL:
+        pytest.skip("the smoke classes are too small and uneven to show it")
+    total = sum(r.seconds for r in graded_class["results"].values())
+    assert graded_class["wall"] < 0.8 * total, \
+        f"class took {graded_class['wall']:.0f} s for {total:.0f} s of grading: not parallel"
+
+
+def test_feedback_hides_hidden_tests_and_csv_matches(graded_class):
+    g = graded_class
+    hidden, visible = [], set()
+    for nb in paths.exercise_notebooks(g["exercise"]):
+        inside = False
+        for cell in nbformat.read(nb, as_version=4).cells:
+            for line in cell.source.splitlines():
+                inside = ("BEGIN HIDDEN TESTS" in line) or (inside and "END HIDDEN TESTS" not in line)
+                if inside and len(line.strip()) > 25 and "HIDDEN TESTS" not in line:
+                    hidden.append(line.strip())
+                elif not inside:
+                    visible.add(line.strip())
+    hidden = [line for line in hidden if line not in visible]   # a line also shown openly is no leak
+    for student in g["results"]:
+        text = _feedback_text(g, student)
+        assert "HIDDEN TESTS" not in text and not [h for h in hidden if h in text], f"{student}'s feedback leaks"
+    with open(g["course"] / "grades.csv", newline="") as fh:
+        rows = {r["student_id"]: float(r["raw_score"]) for r in csv.DictReader(fh) if r["assignment"] == g["exercise"]}
+    assert set(rows) == set(g["results"])
+    for student, raw in rows.items():
+        assert raw == pytest.approx(sum(s.score for s in submission_scores(g["course"], g["exercise"], student)))
+
+
+@pytest.mark.parametrize("exercise", EXERCISES[:1])
+def test_regrading_never_keeps_a_stale_score(exercise, limits_env, tmp_path):
+    course = tmp_path / "class"
+    folder = course / "submitted" / "flaky" / exercise
+    folder.mkdir(parents=True)
+    good = _good_notebooks(exercise)
+    for name, nb in good.items():
+        nbformat.write(nb, folder / name)
+    commands.autograde(exercise, str(course), jobs=1)
+    assert all(s.score == s.max_score for s in submission_scores(course, exercise, "flaky") if not s.needs_manual_grade)
+    killer = next(c for c in CASES if c.name == "kills_grader")
+    for name, nb in good.items():
+        nbformat.write(build(killer, nb), folder / name)
+    commands.autograde(exercise, str(course), jobs=1)
+    assert all(s.score == 0 for s in submission_scores(course, exercise, "flaky")), "an old score survived"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES[:1])
+def test_self_grading_has_the_same_protections(exercise, limits_env, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "WORKSPACE", tmp_path / "work")
+    monkeypatch.setattr(paths, "SELF_COURSE", tmp_path / "self")
+    notebook = tmp_path / "mine.ipynb"
+    nb = next(iter(_good_notebooks(exercise).values()))
+    cell = nb.cells[target_index(nb)]
+    cell.source = DAEMONS + "while True:\n    pass\n" + cell.source   # leaves daemons, then hangs
+    nbformat.write(nb, notebook)
+    start = time.monotonic()
+    if len(paths.exercise_notebooks(exercise)) != 1:
+        pytest.skip("NB= grading needs a one-notebook exercise")
+    commands.grade(exercise, str(notebook))
+    assert time.monotonic() - start < 60
+    out = capsys.readouterr().out
+    assert "Total (autograded):" in out and "Feedback page:" in out
+    assert "killed" in out, "the learner should hear that leftover processes were killed"
+    assert not [p for p in psutil.process_iter(["cmdline"]) if any(MARK in a for a in p.info["cmdline"] or [])]
+
