@@ -102,6 +102,7 @@ def _grade_class(exercise: str, course: Path) -> dict:
     limits = Limits.from_env()
     me = psutil.Process()
     before = {p.pid for p in me.children(recursive=True)}
+    cgroups_before = set(_grading_cgroups())
     students = {"good": None}
     students.update({c.name: c for c in CASES if _runnable(c) is None and (exercise == FULL or c.name in SMOKE)})
     for student, case in students.items():
@@ -127,8 +128,14 @@ def _grade_class(exercise: str, course: Path) -> dict:
     commands.grades(str(course))
 
     leftovers = [p for p in me.children(recursive=True) if p.pid not in before]
+    new_cgroups = [c for c in _grading_cgroups() if c not in cgroups_before]
     return dict(exercise=exercise, course=course, results=results, wall=wall, limits=limits,
-                leftovers=leftovers, first=first)
+                leftovers=leftovers, new_cgroups=new_cgroups, first=first)
+
+
+def _grading_cgroups() -> list[Path]:
+    """Grading cgroups that exist now (only the ones this test run creates are its business)."""
+    return list(Path("/sys/fs/cgroup").glob("**/course-grade-*")) if CAPS.cgroups else []
 
 
 def _scores(graded, student) -> dict[str, tuple[float, float]]:
@@ -208,7 +215,7 @@ def test_nothing_a_submission_started_survives(graded_class):
     except psutil.AccessDenied:
         listening = []
     assert not listening, f"port {PORT} is still listening after grading"
-    stale = list(Path("/sys/fs/cgroup").glob("**/course-grade-*")) if CAPS.cgroups else []
+    stale = graded_class["new_cgroups"]
     assert not stale, f"cgroups left behind: {stale}"
 
 
