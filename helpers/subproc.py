@@ -167,28 +167,28 @@ def kill_tree(proc: subprocess.Popen, token: str | None = None, grace: float = 0
     `token`; SIGKILL whatever is left after `grace` seconds; reap `proc`."""
     import psutil
     victims: dict[int, psutil.Process] = {}
+
+    def collect() -> None:
+        """Add every descendant of the processes known so far, and every one carrying `token`."""
+        for p in list(victims.values()):
+            try:
+                for c in p.children(recursive=True):
+                    victims[c.pid] = c
+            except psutil.Error:
+                pass
+        if token:
+            for p in _tagged(token):
+                victims[p.pid] = p
+
     try:
-        root = psutil.Process(proc.pid)
-        victims[root.pid] = root
-        for c in root.children(recursive=True):
-            victims[c.pid] = c
+        victims[proc.pid] = psutil.Process(proc.pid)
     except psutil.Error:
         pass
-    if token:
-        for p in _tagged(token):
-            victims[p.pid] = p
+    collect()
     sigkill = getattr(signal, "SIGKILL", signal.SIGTERM)      # Windows has no SIGKILL
     for sig in (signal.SIGTERM, sigkill):
         if sig == sigkill:
-            for p in list(victims.values()):     # children started meanwhile
-                try:
-                    for c in p.children(recursive=True):
-                        victims[c.pid] = c
-                except psutil.Error:
-                    pass
-            if token:
-                for p in _tagged(token):
-                    victims[p.pid] = p
+            collect()                                          # children started meanwhile
         try:
             if hasattr(os, "killpg"):
                 os.killpg(proc.pid, sig)      # the whole process group (POSIX)

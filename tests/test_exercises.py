@@ -13,6 +13,7 @@ import pytest
 
 from grading import commands, paths
 from grading.scores import submission_scores
+from hidden_tests import hidden_lines
 from start_methods import START_METHODS
 
 EXERCISES = paths.exercise_names()
@@ -20,24 +21,6 @@ EXERCISES = paths.exercise_names()
 
 def test_there_are_exercises():
     assert EXERCISES, "solutions/ holds no exercise"
-
-
-def _hidden_lines(exercise: str) -> list[str]:
-    """Substantial lines found only inside hidden-test regions of the exercise's source notebooks."""
-    lines, visible = [], set()
-    for nb_path in paths.exercise_notebooks(exercise):
-        for cell in nbformat.read(nb_path, as_version=4).cells:
-            inside = False
-            for line in cell.source.splitlines():
-                if "BEGIN HIDDEN TESTS" in line:
-                    inside = True
-                elif "END HIDDEN TESTS" in line:
-                    inside = False
-                elif inside and len(line.strip()) > 12:
-                    lines.append(line.strip())
-                else:
-                    visible.add(line.strip())
-    return [line for line in lines if line not in visible]
 
 
 def _class_with(exercise: str, course: Path) -> None:
@@ -77,7 +60,7 @@ def test_feedback_and_grades_hide_nothing_and_match(exercise, tmp_path):
     commands.feedback(exercise, str(course))
     pages = sorted((course / "feedback").glob(f"*/{exercise}/*.html"))
     assert len(pages) == 2, f"expected a feedback page per submission, found {pages}"
-    hidden = _hidden_lines(exercise)
+    hidden = hidden_lines(exercise)
     assert hidden, "the exercise has no hidden tests"
     for page in pages:
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
@@ -108,7 +91,7 @@ def test_exercises_folder_is_generated_from_solutions(exercise, tmp_path):
 
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_no_hidden_test_or_solution_under_exercises(exercise):
-    hidden = _hidden_lines(exercise)
+    hidden = hidden_lines(exercise)
     written = sorted((paths.EXERCISES / exercise).glob("ex*_workers.py"))
     assert not written, f"{written}: a module written by a solution's %%writefile cell is the solution itself"
     for path in (paths.EXERCISES / exercise).rglob("*"):
