@@ -50,6 +50,10 @@ c.ContainedExecute.max_output_bytes = limits.max_output_kb * 1024
 # Set only for a submission whose grading had to be killed: run nothing, record why (score 0).
 c.ContainedExecute.abort_reason = os.environ.get("COURSE_GRADING_ABORTED", "")
 c.ContainedExecute.oom_events_file = os.environ.get("COURSE_OOM_EVENTS", "")
+# Each kernel sees only the system, Python, helpers/ and a private copy of its own folder: never the
+# hidden tests, the gradebook or other submissions (grading/sandbox.py). COURSE_ISOLATE_FILES=0 turns
+# it off, e.g. to debug an exercise that needs a file from elsewhere.
+c.ContainedExecute.isolate_files = os.environ.get("COURSE_ISOLATE_FILES", "1") != "0"
 c.Autograde.autograde_preprocessors = [
     ContainedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata]

@@ -62,7 +62,8 @@ class Cgroup:
     def create(cls, memory_bytes: int, max_pids: int, prefix: str = "course-grade") -> "Cgroup | None":
         """Make a fresh cgroup with these limits, or return None when cgroups are not writable."""
         own = _own_paths()
-        name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+        # Our PID in the name: a later run can tell a cgroup whose creator is gone (see sweep_stale).
+        name = f"{prefix}-{os.getpid()}-{uuid.uuid4().hex[:12]}"
         made: list[Path] = []
         try:
             v2 = _v2_dir(own)
@@ -162,6 +163,48 @@ class Cgroup:
                 except OSError:      # busy for a moment while the last processes are reaped
                     time.sleep(0.02)
         return leftovers
+
+
+def _parents() -> list[Path]:
+    """The folders our grading cgroups are made in (v2: one; v1: memory and pids)."""
+    own = _own_paths()
+    v2 = _v2_dir(own)
+    if v2 is not None:
+        return [v2]
+    return [d for d in (_v1_dir("memory", own), _v1_dir("pids", own)) if d is not None]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(prefix: str = "course-grade") -> list[Path]:
+    """Remove the empty cgroups of grading runs that were killed before they could clean up.
+
+    Only cgroups whose creator (the PID in the name) is gone and which hold no process: a
+    concurrent run's cgroups have a living creator, and rmdir refuses a cgroup still in use.
+    Returns the removed folders.
+    """
+    removed = []
+    for parent in _parents():
+        for d in parent.glob(f"{prefix}-*-*"):
+            creator = d.name[len(prefix) + 1:].split("-", 1)[0]
+            if not creator.isdigit() or _alive(int(creator)):
+                continue
+            try:
+                if (d / "cgroup.procs").read_text().strip():
+                    continue
+                d.rmdir()
+                removed.append(d)
+            except OSError:
+                pass
+    return removed
 
 
 def cgroup_of(pid: int = 0) -> str:

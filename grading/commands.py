@@ -16,6 +16,7 @@ import nbformat
 from . import paths
 from .nbgrader_run import nbgrader, prepare_course, register_assignment
 from .paths import CourseError
+from .cgroup import sweep_stale
 from .containment import capabilities
 from .limits import Limits
 from .scores import format_report, submission_scores
@@ -167,6 +168,10 @@ def setup(course: str | None) -> None:
 def _announce_containment(limits: Limits | None = None) -> None:
     """Say once which limits apply and what this machine cannot contain."""
     caps = capabilities()
+    if caps.cgroups:
+        stale = sweep_stale()
+        if stale:
+            print(f"Removed {len(stale)} empty cgroup(s) left by an interrupted grading run")
     print(f"Grading limits: {(limits or Limits.from_env()).describe()}; containment: {caps.describe()}")
     for warning in caps.warnings:
         print(f"warning: {warning}", file=sys.stderr)

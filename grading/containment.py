@@ -40,11 +40,13 @@ class Capabilities:
     """What this machine lets us use to contain a submission, and what is missing."""
     namespaces: bool
     cgroups: bool
+    files: bool = False          # kernels start in grading.sandbox (the course's files hidden)
     warnings: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         return ", ".join(["PID/network namespace" if self.namespaces else "subreaper (no namespace)",
-                          "cgroup memory+process limits" if self.cgroups else "rlimits (no cgroup)"])
+                          "cgroup memory+process limits" if self.cgroups else "rlimits (no cgroup)",
+                          "file sandbox" if self.files else "no file sandbox"])
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,7 +68,14 @@ def capabilities() -> Capabilities:
         warnings.append("no writable cgroup: the memory limit is per process (RLIMIT_AS)"
                         + (" and nothing limits the number of processes (root ignores RLIMIT_NPROC)"
                            if os.geteuid() == 0 else ""))
-    return Capabilities(why is None, cgroup is not None, warnings)
+    from .sandbox import probe as sandbox_probe
+    no_sandbox = ("turned off by COURSE_ISOLATE_FILES=0" if os.environ.get("COURSE_ISOLATE_FILES", "1") == "0"
+                  else sandbox_probe())
+    if no_sandbox:
+        warnings.append(f"no file sandbox ({no_sandbox}): student code can read the hidden tests in "
+                        "solutions/ and write the course folder; grade on a machine that allows mount "
+                        "(and user) namespaces")
+    return Capabilities(why is None, cgroup is not None, no_sandbox is None, warnings)
 
 
 @dataclass

@@ -17,6 +17,10 @@ cell (`timeout`) and interrupts it, but then (see NOTES.md):
    or if it died, it is replaced by a fresh kernel which first re-runs the cells that had
    completed (so later tasks can still earn their points), then grading continues.
 3. Each cell keeps at most `max_output_bytes` of output; the rest is dropped with a note.
+4. With `isolate_files` (the default), each kernel starts inside `sandbox.py`: it sees the
+   system, Python and the course helpers read-only, and a private copy of its own folder; not the
+   repository (hidden tests), the gradebook or other submissions. Where the machine does not
+   allow that, grading goes on without it and logs a warning.
 
 Every such event leaves an error output in the cell that says what happened in one readable line
 (`TimeLimitExceeded: ...`, `KernelDied: ...`): a test cell with an error scores zero, and the
@@ -30,13 +34,15 @@ import os
 from queue import Empty
 from time import monotonic
 
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 
+from . import sandbox
 from .limits import Limits
 
 HANG_HINT = "an endless loop, a deadlock, or a join()/get()/acquire() that never returns?"
@@ -45,6 +51,13 @@ HANG_HINT = "an endless loop, a deadlock, or a join()/get()/acquire() that never
 def error_output(ename: str, evalue: str) -> NotebookNode:
     """An error output that reads as one line: `ename: evalue`."""
     return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Starts the kernel through `grading.sandbox`, which hides the course's files from it."""
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        return sandbox.wrap(super().format_kernel_cmd(extra_arguments))
 
 
 class ContainedExecute(Execute):
@@ -56,6 +69,7 @@ class ContainedExecute(Execute):
     max_recoveries = Integer(3, help="Kernels replaced per notebook before the rest is not run.").tag(config=True)
     abort_reason = Unicode("", help="When set, run nothing: mark every code cell with this reason.").tag(config=True)
     oom_events_file = Unicode("", help="cgroup file whose oom_kill count tells a memory kill.").tag(config=True)
+    isolate_files = Bool(True, help="Start kernels in grading.sandbox (see sandbox.py).").tag(config=True)
 
     # ---- the notebook ---------------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
@@ -77,6 +91,7 @@ class ContainedExecute(Execute):
                 self._run_cell(cell, index)
         finally:
             self._kill_kernel()
+            self._remove_links()
         self.set_widgets_metadata()
         return self.nb, self.resources
 
@@ -135,7 +150,28 @@ class ContainedExecute(Execute):
             return None
         return super().output(outs, msg, display_id, cell_index)
 
+    def _remove_links(self) -> None:
+        """nbgrader writes the graded notebook into the kernel's folder next: a link left there by
+        an unsandboxed kernel (say, to the gradebook) would have it write through the link."""
+        folder = (self.resources or {}).get("metadata", {}).get("path") or ""
+        if not folder or not os.path.isdir(folder):
+            return
+        for entry in os.scandir(folder):
+            if entry.is_symlink():
+                self.log.warning("removed the link %s the student's code left in its folder", entry.path)
+                os.unlink(entry.path)
+
     # ---- the kernel -----------------------------------------------------------------------
+    def create_kernel_manager(self):
+        if self.isolate_files:
+            why = sandbox.probe()
+            if why is None:
+                self.kernel_manager_class = SandboxedKernelManager
+            else:
+                self.log.warning("kernels run without the file sandbox (%s): student code can read "
+                                 "and write the course's files", why)
+        return super().create_kernel_manager()
+
     def _start_kernel(self) -> None:
         self.km = self.create_kernel_manager()
         self.start_new_kernel()

@@ -33,18 +33,31 @@ def _check(result: int, what: str) -> None:
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
+def unshare(flags: int) -> None:
+    """unshare(2): give this process the new namespaces named by `flags` (CLONE_NEW*)."""
+    _check(_libc.unshare(flags), "unshare")
+
+
+def map_ids(inside_uid: int, outside_uid: int, inside_gid: int, outside_gid: int) -> None:
+    """Just after unshare(CLONE_NEWUSER): one user and one group, inside -> outside.
+
+    Without this map the process is "nobody" in its new user namespace and cannot mount; an
+    unprivileged process may map only its own ids (and must give up setgroups(2) first).
+    """
+    with open("/proc/self/setgroups", "w") as fh:
+        fh.write("deny")
+    with open("/proc/self/uid_map", "w") as fh:
+        fh.write(f"{inside_uid} {outside_uid} 1")
+    with open("/proc/self/gid_map", "w") as fh:
+        fh.write(f"{inside_gid} {outside_gid} 1")
+
+
 def enter(user: bool = False) -> None:
     """Give this process new PID, mount and network namespaces (and a user one, mapped to us)."""
     uid, gid = os.geteuid(), os.getegid()
-    flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | (CLONE_NEWUSER if user else 0)
-    _check(_libc.unshare(flags), "unshare")
+    unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | (CLONE_NEWUSER if user else 0))
     if user:   # become "root" inside, mapped to our own user outside: needed to mount /proc
-        with open("/proc/self/setgroups", "w") as fh:
-            fh.write("deny")
-        with open("/proc/self/uid_map", "w") as fh:
-            fh.write(f"0 {uid} 1")
-        with open("/proc/self/gid_map", "w") as fh:
-            fh.write(f"0 {gid} 1")
+        map_ids(0, uid, 0, gid)
 
 
 def setup_as_init() -> None:

@@ -109,7 +109,8 @@ def serve() -> None:
     import gc
 
     import nbgrader.apps.nbgraderapp  # noqa: F401 - the expensive import, done once
-    from . import execute, feedback  # noqa: F401 - what nbgrader_config.py imports
+    from . import execute, feedback, sandbox  # noqa: F401 - what nbgrader_config.py imports
+    sandbox.probe()  # once, here: every forked grader inherits the answer
     gc.freeze()     # keep the collector from touching (and so copying) shared pages in each fork
     out = sys.stdout
     print(json.dumps({"ready": True}), file=out, flush=True)

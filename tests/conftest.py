@@ -70,3 +70,15 @@ def nothing_left_running():
             pass
     assert not leftover, "test left processes behind:\n" + "\n".join(leftover.values())
     assert not sockets, f"test left listening sockets: {sockets}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test module may define `deselect(item) -> bool` to leave out parametrisations that do not
+    apply (listed as deselected, not as a wall of skips)."""
+    keep, drop = [], []
+    for item in items:
+        rule = getattr(getattr(item, "module", None), "deselect", None)
+        (drop if rule is not None and rule(item) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

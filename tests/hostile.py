@@ -10,6 +10,11 @@ case says what grading should make of it:
 
 `reason` is a piece of text the submission's feedback page must show. Processes a case starts
 carry MARK in their command line, so a test can look for survivors anywhere on the machine.
+
+`signals_grader` cases send a signal to the grader. Whether that can work depends on the machine:
+run as root, the grader starts each kernel as `nobody` (grading/sandbox.py), so the signal is
+refused (PermissionError) and only the answer breaks; run as a user, kernel and grader are the
+same user, so the grader dies and the whole submission scores zero. `expectation()` says which.
 """
 from __future__ import annotations
 
@@ -33,6 +38,17 @@ class Case:
     reason: str = ""
     tamper: Callable | None = None       # or: a function that edits the notebook itself
     needs_namespace: bool = False
+    needs_sandbox: bool = False          # only safe where kernels cannot touch the course's files
+    signals_grader: bool = False         # see the module doc
+
+
+def expectation(case: Case, kernel_is_another_user: bool) -> Case:
+    """The case as graded on this machine: a refused signal breaks only the answer it is in."""
+    if not (case.signals_grader and kernel_is_another_user):
+        return case
+    refused_by_everyone = "-1" in case.code     # kill(-1) as nobody reaches only the kernel's own
+    return Case(case.name, case.code, breaks=not refused_by_everyone, whole=False,
+                reason="" if refused_by_everyone else "PermissionError")
 
 
 def is_solution(cell) -> bool:
@@ -148,6 +164,29 @@ if os.fork() == 0:                      # the classic double-fork daemon
     os._exit(0)
 """
 
+def files_attack(repo: str) -> str:
+    """Look for the hidden tests and the gradebook; replace the notebook by a link to the gradebook
+    (nbgrader writes the graded notebook back to that name: without the sandbox, through the link)."""
+    return f"""import glob, os
+_root = os.environ.get("COURSE_ROOT", "/nonexistent")
+_secrets = [{repo + "/solutions"!r}, {repo + "/.git"!r}] + [os.path.join(_root, n) for n in
+            ("gradebook.db", "submitted", "source", "feedback", ".generated")]
+_seen = [p for p in _secrets if os.path.exists(p)]
+_others = os.listdir(os.path.join(_root, "autograded")) if os.path.isdir(os.path.join(_root, "autograded")) else []
+for _nb in glob.glob("*.ipynb"):
+    os.remove(_nb)
+    os.symlink(os.path.join(_root, "gradebook.db"), _nb)
+if _seen or len(_others) > 1:
+    raise RuntimeError(f"the kernel can see {{_seen}} and {{len(_others)}} students' folders")
+"""
+
+
+# From here on, every cell the kernel runs (the hidden tests too) fails with its own source as the
+# error message, which the feedback page would show: the plainest way to copy out hidden tests.
+LEAK_TESTS = """get_ipython().input_transformers_cleanup.append(
+    lambda lines: ["raise RuntimeError(" + repr("".join(lines)) + ")\\n"])
+"""
+
 SWALLOW = """import time
 while True:
     try:
@@ -157,7 +196,7 @@ while True:
 """
 
 
-def cases(cell_timeout: float, notebook_timeout: float) -> list[Case]:
+def cases(cell_timeout: float, notebook_timeout: float, repo: str) -> list[Case]:
     return [
         Case("endless_loop", "while True:\n    pass\n", reason="TimeLimitExceeded"),
         Case("swallows_interrupt", SWALLOW, reason="TimeLimitExceeded"),
@@ -187,9 +226,11 @@ def cases(cell_timeout: float, notebook_timeout: float) -> list[Case]:
         Case("edited_tests_wrong_answer", tamper=_edit_tests_and_break_answer),
         Case("notebook_time_limit", tamper=_sleepy_cells(cell_timeout, notebook_timeout), reason="NotRun"),
         Case("kills_grader", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n", whole=True,
-             reason="GradingStopped"),
+             reason="GradingStopped", signals_grader=True),
         Case("freezes_grader", "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\n", whole=True,
-             reason="GradingStopped"),
+             reason="GradingStopped", signals_grader=True),
         Case("kills_everything", "import os, signal\nos.kill(-1, signal.SIGKILL)\n", whole=True,
-             reason="GradingStopped", needs_namespace=True),
+             reason="GradingStopped", needs_namespace=True, signals_grader=True),
+        Case("reads_and_overwrites_course_files", files_attack(repo), breaks=False, needs_sandbox=True),
+        Case("leaks_hidden_tests", LEAK_TESTS, reason="[hidden test]"),
     ]
