@@ -229,8 +229,9 @@ def enter(kernel_argv: list[str], memory_mb: int) -> None:
     # Last, a user namespace of the kernel's own: it keeps no capability over the mounts above, and
     # cannot look into (/proc/PID/root) or trace a process outside it, even one of the same user.
     try:
+        outside_uid, outside_gid = os.geteuid(), os.getegid()     # nobody, or "root" of our namespace
         namespaces.unshare(CLONE_NEWUSER)
-        namespaces.map_ids(uid, 0 if not real_root else uid, gid, 0 if not real_root else gid)
+        namespaces.map_ids(uid, outside_uid, gid, outside_gid)
     except OSError:
         if not real_root:          # a user's kernel would keep the capabilities to undo the sandbox
             raise
