@@ -23,9 +23,9 @@ needs_sandbox = pytest.mark.skipif(NO_SANDBOX is not None, reason=f"no sandbox h
 
 LOOK_AROUND = r"""
 import json, os, sys
-repo, prefix = sys.argv[1], sys.argv[2]
+repo, prefix, sentinel = sys.argv[1], sys.argv[2], sys.argv[3]
 report = {"uid": os.getuid(), "cwd": os.getcwd(), "files": sorted(os.listdir(".")),
-          "repo": sorted(os.listdir(repo)), "tmp": os.listdir("/tmp"),
+          "repo": sorted(os.listdir(repo)), "sentinel": os.path.exists(sentinel),
           "data": open("data.txt").read()}
 open("written.txt", "w").write("mine")
 for name, path in [("prefix", os.path.join(prefix, "x")), ("root", "/x")]:
@@ -54,11 +54,12 @@ print(json.dumps(report))
 
 def _run_inside(workdir: Path, python: str = sys.executable, user: list[str] | None = None,
                 extra: list[str] | None = None) -> dict:
-    argv = sandbox.wrap([python, "-I", "-c", LOOK_AROUND, str(paths.REPO), sys.prefix])
-    if extra is not None:
-        argv = extra + argv[argv.index("--"):]
-    proc = subprocess.run((user or []) + argv, cwd=workdir, capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL)
+    with tempfile.NamedTemporaryFile(dir="/tmp", prefix="course-sentinel-") as sentinel:
+        argv = sandbox.wrap([python, "-I", "-c", LOOK_AROUND, str(paths.REPO), sys.prefix, sentinel.name])
+        if extra is not None:
+            argv = extra + argv[argv.index("--"):]
+        proc = subprocess.run((user or []) + argv, cwd=workdir, capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -78,7 +79,7 @@ def test_kernel_sees_only_its_own_folder_of_the_course(workdir):
     assert seen["repo"] == [".venv", "helpers"] or seen["repo"] == ["helpers"], \
         f"the repository (solutions/, .git) must be hidden, the kernel saw {seen['repo']}"
     assert seen["helpers"], "the course helpers must stay importable"
-    assert seen["tmp"] in ([], [workdir.parts[2]]), "the machine's /tmp must be hidden"
+    assert not seen["sentinel"], "the machine's /tmp must be hidden"
     assert not seen["prefix_writable"] and not seen["root_writable"]
     assert not seen["can_remount"] and not seen["can_unmount"]
     assert not (workdir / "written.txt").exists(), "the kernel's writes must stay private"
@@ -111,7 +112,7 @@ def test_an_ordinary_user_gets_the_same_sandbox_through_user_namespaces():
             pytest.skip("this machine does not allow unprivileged user namespaces")
         seen = _run_inside(work, python="/usr/bin/python3", user=user, extra=runner)
         assert seen["uid"] == 4242 and seen["data"] == "submitted with the notebook"
-        assert "solutions" not in seen["repo"] and ".git" not in seen["repo"]
+        assert "solutions" not in seen["repo"] and ".git" not in seen["repo"] and not seen["sentinel"]
         assert not seen["prefix_writable"], "the Python installation must stay read-only"
         assert not seen["can_remount"] and not seen["can_unmount"], "the kernel must not undo the sandbox"
         assert not (work / "written.txt").exists()
