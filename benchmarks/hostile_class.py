@@ -35,10 +35,12 @@ def main(exercise: str) -> None:
             scores = suite._scores(graded, student)
             got, most = sum(s for s, _ in scores.values()), sum(m for _, m in scores.values())
             case = cases.get(student)
-            expected = ("full marks" if case is None or not (case.breaks or case.whole)
-                        else "zero" if case.whole else "partial")
+            if case is None:       # the good submission, or the one whose first answer hangs
+                expected = "full marks" if student == "good" else "partial"
+            else:
+                expected = "zero" if case.whole else "partial" if case.breaks else "full marks"
             text = suite._feedback_text(graded, student)
-            reason = next((word for word in ("GradingStopped", "TimeLimitExceeded", "KernelDied", "NotRun",
+            reason = next((word for word in ("[hidden test]", "GradingStopped", "TimeLimitExceeded", "KernelDied", "NotRun",
                                              "PermissionError", "SystemExit", "output truncated",
                                              "memory", "fresh copy") if word in text), "")
             print(f"| {student} | {expected} | {got:g} / {most:g} | {result.seconds:.1f} | {reason} |")
