@@ -45,6 +45,7 @@ MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 MNT_DETACH = 2
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
 NOBODY = 65534
+GRADER_RESERVE = 48     # of the submission's processes/threads, kept for nbgrader and its helpers
 SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc")
 # pivot_root(2) has no libc wrapper: its number on each architecture.
 PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "riscv64": 41, "i686": 217, "armv7l": 218}
@@ -239,6 +240,22 @@ def enter(kernel_argv: list[str], memory_mb: int) -> None:
     _call(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
 
 
+def spare_the_grader(submission_max_processes: int) -> None:
+    """Make the kernel, not the grader, pay for what the student's code does to the shared limits.
+
+    - The memory limit: the kernel and everything it starts are the first the OOM killer picks
+      (oom_score_adj 1000), so nbgrader survives to record the grades.
+    - The process limit: the kernel gets RLIMIT_NPROC a little below the submission's, so a fork
+      flood fails inside it (BlockingIOError) while nbgrader can still start threads. It counts
+      one user's processes and threads in one user namespace: the kernel's own, so only its own.
+    """
+    import resource
+    with open("/proc/self/oom_score_adj", "w") as fh:
+        fh.write("1000")
+    kernel_max = max(16, submission_max_processes - GRADER_RESERVE)
+    resource.setrlimit(resource.RLIMIT_NPROC, (kernel_max, kernel_max))
+
+
 def wrap(kernel_argv: list[str]) -> list[str]:
     """The command that starts `kernel_argv` inside the sandbox."""
     return [sys.executable, "-I", "-m", "grading.sandbox", "--", *kernel_argv]
@@ -292,8 +309,10 @@ def main(argv: list[str]) -> int:
         return 2
     kernel_argv = argv[1:]
     from .limits import Limits
+    limits = Limits.from_env()
     try:
-        enter(kernel_argv, Limits.from_env().memory_mb)
+        enter(kernel_argv, limits.memory_mb)
+        spare_the_grader(limits.max_processes)
     except (SandboxError, OSError) as exc:
         print(f"grading.sandbox: cannot isolate the kernel's files ({exc}); the kernel was not started",
               file=sys.stderr, flush=True)

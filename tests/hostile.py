@@ -152,9 +152,14 @@ def _sleepy_cells(cell_timeout: float, notebook_timeout: float):
     return tamper
 
 
+# Both are fully started before the cell goes on (no process appears later, by itself, in the
+# middle of a test that counts processes): Popen returns after exec, and the classic daemon's
+# parent waits for the first child, which exits right after forking the daemon.
 DAEMONS = f"""import os, subprocess, sys
-subprocess.Popen(["sh", "-c", "sleep 1000; echo {MARK} new-session"], start_new_session=True)
-if os.fork() == 0:                      # the classic double-fork daemon
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1000)", "{MARK}", "new-session"],
+                 start_new_session=True)
+_first = os.fork()
+if _first == 0:                         # the classic double-fork daemon
     os.setsid()
     if os.fork() == 0:
         os.execv(sys.executable, [sys.executable, "-c",
@@ -162,6 +167,7 @@ if os.fork() == 0:                      # the classic double-fork daemon
             "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
             "s.bind(('127.0.0.1', {PORT})); s.listen(); time.sleep(1000)", "{MARK}"])
     os._exit(0)
+os.waitpid(_first, 0)
 """
 
 def files_attack(repo: str) -> str:

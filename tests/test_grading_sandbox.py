@@ -17,6 +17,7 @@ import pytest
 
 from grading import cgroup, paths, sandbox
 from grading.containment import capabilities
+from grading.limits import Limits
 
 NO_SANDBOX = sandbox.probe()
 needs_sandbox = pytest.mark.skipif(NO_SANDBOX is not None, reason=f"no sandbox here: {NO_SANDBOX}")
@@ -39,6 +40,9 @@ try:
     report["can_signal_parent"] = True
 except PermissionError:
     report["can_signal_parent"] = False
+import resource
+report["oom_score_adj"] = int(open("/proc/self/oom_score_adj").read())
+report["nproc"] = resource.getrlimit(resource.RLIMIT_NPROC)[0]
 import ctypes
 libc = ctypes.CDLL(None, use_errno=True)   # remount the Python installation writable, or unmount it?
 report["can_remount"] = libc.mount(None, prefix.encode(), None, 4096 | 32, None) == 0
@@ -82,6 +86,8 @@ def test_kernel_sees_only_its_own_folder_of_the_course(workdir):
     assert not seen["sentinel"], "the machine's /tmp must be hidden"
     assert not seen["prefix_writable"] and not seen["root_writable"]
     assert not seen["can_remount"] and not seen["can_unmount"]
+    assert seen["oom_score_adj"] == 1000, "the OOM killer must pick the kernel before the grader"
+    assert seen["nproc"] == Limits.from_env().max_processes - sandbox.GRADER_RESERVE
     assert not (workdir / "written.txt").exists(), "the kernel's writes must stay private"
     assert sorted(os.listdir(workdir.parent.parent)) == ["alice"]
 

@@ -65,8 +65,8 @@ def _runnable(case) -> str | None:
         return "kill(-1) is only safe inside a PID namespace"
     if case.needs_sandbox and not CAPS.files:
         return "without the file sandbox the kernel could really overwrite the gradebook"
-    if case.name == "fork_flood" and not CAPS.cgroups and os.geteuid() == 0:
-        return "no pids cgroup, and root ignores RLIMIT_NPROC: a fork flood would hit the whole machine"
+    if case.name == "fork_flood" and not CAPS.cgroups and not CAPS.files and os.geteuid() == 0:
+        return "no pids cgroup and no sandbox, and root ignores RLIMIT_NPROC: a fork flood would hit the machine"
     return None
 
 
@@ -188,11 +188,7 @@ def test_hostile_submission(graded_class, case):
         assert all(scores[t][0] == 0 for t in after), f"tests after the broken answer must fail: {scores}"
         kept = [scores[t][0] == scores[t][1] for t in before]
         bound = lim.notebook_timeout + 2 * lim.cell_timeout + 25
-        if case.name == "fork_flood":   # the OOM killer may pick the grader instead of the kernel
-            assert all(kept) or not any(scores[t][0] for t in before), scores
-            bound = lim.hard_deadline() + 15
-        else:
-            assert all(kept), f"the answers before the broken one must keep their credit: {scores}"
+        assert all(kept), f"the answers before the broken one must keep their credit: {scores}"
     else:
         lost = {k: v for k, v in scores.items() if v[0] != v[1]}
         assert not lost, f"{case.name} has right answers and must get full marks, lost: {lost}"
