@@ -112,7 +112,7 @@ def _notes(outcome: Outcome, limits: Limits) -> list[str]:
     if killed:
         notes.append(f"{killed[-1]} process(es) left running by the submission were killed")
     if outcome.leftovers:
-        notes.append(f"{outcome.leftovers} process(es) had escaped the namespace and were killed")
+        notes.append(f"{outcome.leftovers} process(es) were still in the submission's cgroup after grading and were killed")
     if outcome.oom_kills:
         notes.append(f"the memory limit ({limits.memory_mb} MB) killed {outcome.oom_kills} process(es)")
     return notes
