@@ -61,16 +61,17 @@ def capabilities() -> Capabilities:
     if why:
         warnings.append(f"no PID namespace ({why}): leftover processes are found through a "
                         "subreaper instead, and submissions share the network (ports may collide)")
+    from .sandbox import probe as sandbox_probe
+    no_sandbox = ("turned off by COURSE_ISOLATE_FILES=0" if os.environ.get("COURSE_ISOLATE_FILES", "1") == "0"
+                  else sandbox_probe())
     cgroup = Cgroup.create(memory_bytes=1 << 30, max_pids=64, prefix="course-probe")
     if cgroup is not None:
         cgroup.destroy()
     else:
-        warnings.append("no writable cgroup: the memory limit is per process (RLIMIT_AS)"
-                        + (" and nothing limits the number of processes (root ignores RLIMIT_NPROC)"
-                           if os.geteuid() == 0 else ""))
-    from .sandbox import probe as sandbox_probe
-    no_sandbox = ("turned off by COURSE_ISOLATE_FILES=0" if os.environ.get("COURSE_ISOLATE_FILES", "1") == "0"
-                  else sandbox_probe())
+        processes = ("" if os.geteuid() != 0 else
+                     " and only the kernel's RLIMIT_NPROC limits processes" if not no_sandbox else
+                     " and nothing limits the number of processes (root ignores RLIMIT_NPROC)")
+        warnings.append("no writable cgroup: the memory limit is per process (RLIMIT_AS)" + processes)
     if no_sandbox:
         warnings.append(f"no file sandbox ({no_sandbox}): student code can read the hidden tests in "
                         "solutions/ and write the course folder; grade on a machine that allows mount "
