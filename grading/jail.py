@@ -14,11 +14,12 @@ against the process limit) and treat SIGTERM/SIGINT/SIGHUP as "kill everything n
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import sys
 import time
+
+from .namespaces import libc
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -26,7 +27,7 @@ PR_SET_CHILD_SUBREAPER = 36
 def become_subreaper() -> bool:
     """Ask Linux to re-parent our orphaned descendants to us; False where that is not possible."""
     try:
-        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
 

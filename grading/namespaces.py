@@ -24,10 +24,11 @@ MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
 PR_SET_PDEATHSIG = 1
 
 # Loaded before any fork, so a forked child only makes calls. (None where there is no libc: Windows.)
-_libc = ctypes.CDLL(None, use_errno=True) if os.name == "posix" else None
+libc = ctypes.CDLL(None, use_errno=True) if os.name == "posix" else None
 
 
-def _check(result: int, what: str) -> None:
+def check(result: int, what: str) -> None:
+    """Turn a libc call's -1 into an OSError that says which step failed and why."""
     if result != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"{what}: {os.strerror(err)}")
@@ -35,7 +36,7 @@ def _check(result: int, what: str) -> None:
 
 def unshare(flags: int) -> None:
     """unshare(2): give this process the new namespaces named by `flags` (CLONE_NEW*)."""
-    _check(_libc.unshare(flags), "unshare")
+    check(libc.unshare(flags), "unshare")
 
 
 def map_ids(inside_uid: int, outside_uid: int, inside_gid: int, outside_gid: int) -> None:
@@ -62,9 +63,9 @@ def enter(user: bool = False) -> None:
 
 def setup_as_init() -> None:
     """In PID 1 of the new namespace: die with our parent, own /proc, loopback up."""
-    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
-    _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
-    _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
+    check(libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
+    check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
+    check(libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
     loopback_up()
 
 

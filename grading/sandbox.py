@@ -28,7 +28,7 @@ and grader are the same user). `no_new_privs` stops a setuid program from giving
 """
 from __future__ import annotations
 
-import ctypes
+import errno
 import functools
 import os
 import platform
@@ -38,7 +38,7 @@ import sys
 import tempfile
 
 from . import namespaces
-from .namespaces import CLONE_NEWNS, CLONE_NEWUSER
+from .namespaces import CLONE_NEWNS, CLONE_NEWUSER, check, libc
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
@@ -53,22 +53,9 @@ PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "riscv64": 41, "i686": 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HELPERS = os.path.join(REPO, "helpers")
 
-_libc = ctypes.CDLL(None, use_errno=True) if os.name == "posix" else None
-
-
-class SandboxError(Exception):
-    """The sandbox could not be built; the message says which step failed."""
-
-
-def _call(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise SandboxError(f"{what}: {os.strerror(err)}")
-
-
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
     enc = (lambda s: None if s is None else s.encode())
-    _call(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+    check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
 
 
 # ---- what the kernel may see ------------------------------------------------------------
@@ -155,10 +142,10 @@ def _switch_root(new_root: str) -> None:
     """
     number = PIVOT_ROOT.get(platform.machine())
     if number is None:
-        raise SandboxError(f"pivot_root: unknown system call number on {platform.machine()}")
+        raise OSError(errno.ENOSYS, f"pivot_root: unknown system call number on {platform.machine()}")
     os.chdir(new_root)
-    _call(_libc.syscall(number, b".", b"."), "pivot_root")
-    _call(_libc.umount2(b".", MNT_DETACH), "detach the old root")
+    check(libc.syscall(number, b".", b"."), "pivot_root")
+    check(libc.umount2(b".", MNT_DETACH), "detach the old root")
     os.chdir("/")
 
 
@@ -226,7 +213,7 @@ def enter(kernel_argv: list[str], memory_mb: int) -> None:
         os.setgid(gid)
         os.setuid(uid)
         # Changing user made us "not dumpable": /proc/self/* would stay root's, the maps unwritable.
-        _call(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl(DUMPABLE)")
+        check(libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl(DUMPABLE)")
     # Last, a user namespace of the kernel's own: it keeps no capability over the mounts above, and
     # cannot look into (/proc/PID/root) or trace a process outside it, even one of the same user.
     try:
@@ -237,7 +224,7 @@ def enter(kernel_argv: list[str], memory_mb: int) -> None:
         if not real_root:          # a user's kernel would keep the capabilities to undo the sandbox
             raise
         # nobody may not create user namespaces here: it holds no capability anyway
-    _call(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
 
 
 def spare_the_grader(submission_max_processes: int) -> None:
@@ -282,7 +269,7 @@ import helpers  # noqa: F401 - the course helpers must stay importable
 @functools.lru_cache(maxsize=1)
 def probe() -> str | None:
     """Start a throw-away sandboxed Python once: None if it works here, else why not."""
-    if not sys.platform.startswith("linux") or _libc is None:
+    if not sys.platform.startswith("linux") or libc is None:
         return "not Linux"
     with tempfile.TemporaryDirectory(prefix="course-sandbox-probe-") as work:
         cmd = wrap([sys.executable, "-I", "-c", _PROBE, os.path.join(REPO, "solutions"), sys.prefix])
@@ -313,7 +300,7 @@ def main(argv: list[str]) -> int:
     try:
         enter(kernel_argv, limits.memory_mb)
         spare_the_grader(limits.max_processes)
-    except (SandboxError, OSError) as exc:
+    except OSError as exc:
         print(f"grading.sandbox: cannot isolate the kernel's files ({exc}); the kernel was not started",
               file=sys.stderr, flush=True)
         return 1
