@@ -15,6 +15,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetG
 from grading.execute import ContainedExecute
 from grading.feedback import HideHiddenTests
 from grading.limits import Limits
+from grading.scores import db_url
 
 c = get_config()  # noqa: F821 - provided by traitlets when this file is loaded
 
@@ -24,7 +25,7 @@ root = Path(os.environ.get("COURSE_ROOT") or here / ".course").resolve()
 c.CourseDirectory.root = str(root)
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
-c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+c.CourseDirectory.db_url = db_url(root)
 c.CourseDirectory.course_id = "concurrency-in-python"
 c.Exchange.root = str(root / "exchange")
 

@@ -18,6 +18,8 @@ import time
 import uuid
 from pathlib import Path
 
+import psutil
+
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
@@ -174,16 +176,6 @@ def _parents() -> list[Path]:
     return [d for d in (_v1_dir("memory", own), _v1_dir("pids", own)) if d is not None]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_stale(prefix: str = "course-grade") -> list[Path]:
     """Remove the empty cgroups of grading runs that were killed before they could clean up.
 
@@ -195,7 +187,7 @@ def sweep_stale(prefix: str = "course-grade") -> list[Path]:
     for parent in _parents():
         for d in parent.glob(f"{prefix}-*-*"):
             creator = d.name[len(prefix) + 1:].split("-", 1)[0]
-            if not creator.isdigit() or _alive(int(creator)):
+            if not creator.isdigit() or psutil.pid_exists(int(creator)):
                 continue
             try:
                 if (d / "cgroup.procs").read_text().strip():
