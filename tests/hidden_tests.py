@@ -1,5 +1,9 @@
-"""What a hidden test looks like, for the tests that check it never reaches a student."""
+"""Hidden-test lines and feedback-page text, for the tests that check one never shows in the other."""
 from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
 
 import nbformat
 
@@ -23,3 +27,8 @@ def hidden_lines(exercise: str) -> list[str]:
                 else:
                     visible.add(line.strip())
     return [line for line in lines if line not in visible]
+
+
+def page_text(page: Path) -> str:
+    """What a reader of an HTML feedback page sees: its text, tags removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))

@@ -3,8 +3,6 @@ exercises/ is exactly what nbgrader generates from solutions/, and hidden tests 
 from __future__ import annotations
 
 import csv
-import html
-import re
 import shutil
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 
 from grading import commands, paths
 from grading.scores import submission_scores
-from hidden_tests import hidden_lines
+from hidden_tests import hidden_lines, page_text
 from start_methods import START_METHODS
 
 EXERCISES = paths.exercise_names()
@@ -63,7 +61,7 @@ def test_feedback_and_grades_hide_nothing_and_match(exercise, tmp_path):
     hidden = hidden_lines(exercise)
     assert hidden, "the exercise has no hidden tests"
     for page in pages:
-        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+        text = page_text(page)
         leaked = [line for line in hidden if line in text] + (["HIDDEN TESTS"] if "HIDDEN TESTS" in text else [])
         assert not leaked, f"{page.name} shows hidden tests: {leaked[:3]}"
 

@@ -13,9 +13,7 @@ its multiprocessing tests on a slow, shared machine.
 from __future__ import annotations
 
 import csv
-import html
 import os
-import re
 import shutil
 import time
 from pathlib import Path
@@ -28,7 +26,7 @@ from grading import commands, paths
 from grading.containment import capabilities
 from grading.limits import Limits
 from grading.scores import submission_scores
-from hidden_tests import hidden_lines
+from hidden_tests import hidden_lines, page_text
 from hostile import (DAEMONS, MARK, PORT, build, cases, expectation, grade_ids_after, grade_ids_before, is_solution,
                      solved, target_index)
 
@@ -165,7 +163,7 @@ def _scores(graded, student) -> dict[str, tuple[float, float]]:
 def _feedback_text(graded, student) -> str:
     pages = sorted((graded["course"] / "feedback" / student / graded["exercise"]).glob("*.html"))
     assert pages, f"no feedback page for {student}"
-    return "\n".join(html.unescape(re.sub(r"<[^>]+>", "", p.read_text(encoding="utf-8"))) for p in pages)
+    return "\n".join(page_text(p) for p in pages)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
