@@ -125,18 +125,21 @@ def subreaper_supported() -> bool:
     return sys.platform.startswith("linux")
 
 
+def _libc():
+    """The C library, for prctl(2) (loaded on first use: only Linux has prctl)."""
+    return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
 def _prctl(option: int, value: int) -> None:
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-    if libc.prctl(option, value, 0, 0, 0) != 0:
+    if _libc().prctl(option, value, 0, 0, 0) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
 
 
 def is_subreaper() -> bool:
     """Is the calling process a child subreaper? (Linux only.)"""
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
     flag = ctypes.c_int(0)
-    libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(flag), 0, 0, 0)
+    _libc().prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(flag), 0, 0, 0)
     return bool(flag.value)
 
 
