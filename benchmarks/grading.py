@@ -14,7 +14,7 @@ untouched student copy), then grades the same class twice:
 Prints `class_autograde_speedup` (1 / 2), `per_submission_seconds` (parallel wall time divided
 by the number of submissions), `cpu_busy_ratio` (CPU seconds used per wall second during the
 parallel run) and `cores_available`: a quick check of how many cores two CPU-bound processes
-really got just before. Shared or virtual machines sometimes pack two vCPUs onto one (NOTES.md);
+really got just before. Shared or virtual machines sometimes pack two vCPUs onto one (docs/design-notes.md);
 then no parallel speedup is possible and the benchmark says so instead of printing a lesson.
 """
 from __future__ import annotations

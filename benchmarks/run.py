@@ -1,12 +1,12 @@
 """`make bench`: what the course's recorders cost, and what this machine gives us right now.
 
 Costs are measured in CPU time of the measuring thread (`time.thread_time`), not wall time: on a
-shared machine (NOTES.md) the wall clock includes time other programs took from us, which would
+shared machine the wall clock includes time other programs took from us, which would
 swamp a 5 % effect. The machine figures at the end (cpu_wall_ratio, machine_cores_*) say how
 much CPU this run really got.
 
 Prints one `name: value` line per figure (progress goes to stderr). It reports; it never
-asserts: timings belong here, not in the tests. Targets (issue 3): timeline_overhead_ratio
+asserts: timings belong here, not in the tests. Targets (docs/design-notes.md): timeline_overhead_ratio
 <= 1.05, traced_lock_ns_per_acquire <= 1000, state_sampler_cpu_percent <= 5 at a 2 ms interval,
 gil_probe_overhead_ratio <= 1.10.
 """

@@ -1,7 +1,7 @@
 """nbgrader's Execute step, made robust: a notebook time budget, kernel recovery, an output cap.
 
 nbgrader runs a submission's cells one by one in a Jupyter kernel. Plain nbgrader bounds each
-cell (`timeout`) and interrupts it, but then (see NOTES.md):
+cell (`timeout`) and interrupts it, but then (see docs/design-notes.md):
 
 - a cell that swallows the interrupt keeps the kernel busy, so every later cell waits out its own
   timeout, and the notebook as a whole has no time limit;

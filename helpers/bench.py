@@ -6,7 +6,7 @@
   min(workers, CPUs this process may use).
 - Each run also records CPU time / wall time: how many cores' worth of CPU the run actually got.
   A process-parallel run on 2 cores should read about 2.0; if it reads 1.0, the machine gave us
-  one core (NOTES.md: this VM sometimes packs its two vCPUs onto one), and the table says so
+  one core (docs/design-notes.md: this VM sometimes packs its two vCPUs onto one), and the table says so
   instead of presenting 1x as "parallelism does not help". `machine_cores()` checks the machine
   directly (n spinning processes, each reporting its own CPU time), before and after the cases.
 - CPU time = this process (all threads) + children it has waited for (`RUSAGE_CHILDREN`) +

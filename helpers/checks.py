@@ -2,7 +2,7 @@
 
 Under the `spawn` and `forkserver` start methods a child process *imports* the function it runs, by
 module and name. A function typed into a notebook lives in `__main__`, which the child cannot
-import: `Process` then just exits with code 1 and `Pool.map` hangs for ever (see NOTES.md). The
+import: `Process` then just exits with code 1 and `Pool.map` hangs for ever (see docs/design-notes.md). The
 helpers call `ensure_importable` before they start anything, so the reader gets one clear sentence
 instead.
 """

@@ -2,9 +2,10 @@
 
 Each probe thread does tiny chunks of pure-Python work (a few microseconds each) and appends one
 timestamp after every chunk to its own list. Recording (start, end) around bigger chunks would
-mislead: a thread can lose the GIL in the middle of a chunk (NOTES.md). Afterwards, per thread,
+mislead: a thread can lose the GIL in the middle of a chunk (docs/design-notes.md). Afterwards, per thread,
 consecutive stamps closer together than a few chunk lengths are joined into "running" stretches;
-a longer gap means the thread was waiting for the GIL ("ready", amber). With the GIL, stretches of
+a longer gap means the thread was waiting for the GIL ("GIL wait": a lock wait, drawn as a shade
+of blocked, because the OS puts a thread that waits for the GIL to sleep). With the GIL, stretches of
 different threads alternate and last about `sys.getswitchinterval()` (5 ms by default); on a
 free-threaded build (3.13t/3.14t with the GIL off) they overlap: the picture shows both rows green
 at the same time, and `overlap` tells how much.
@@ -87,19 +88,19 @@ class GilRun:
         return out
 
     def rows(self) -> dict[str, list[tuple[str, float, float]]]:
-        """Per thread: 'running' stretches and 'ready' gaps (waiting for the GIL), in seconds."""
+        """Per thread: 'running' stretches and 'GIL wait' gaps (waiting for the GIL), in seconds."""
         rows = {}
         for name, st in self.stamps.items():
             segs = []
             if name in self.io_threads:
-                # blocked while it sleeps; then ready: awake, but waiting for the GIL; then running
+                # blocked while it sleeps; then 'GIL wait': awake, waiting for the GIL; then running
                 t0, sleep_ns = self.t0, int(self.io_sleep * 1e9)
                 for k in range(0, len(st) - 1, 2):
                     went, back = st[k], st[k + 1]
                     woke = min(went + sleep_ns, back)
                     segs.append(("blocked", (went - t0) / 1e9, (woke - t0) / 1e9))
                     if back > woke:
-                        segs.append(("ready", (woke - t0) / 1e9, (back - t0) / 1e9))
+                        segs.append(("GIL wait", (woke - t0) / 1e9, (back - t0) / 1e9))
                     nxt = st[k + 2] if k + 2 < len(st) else back
                     segs.append(("running", (back - t0) / 1e9, (max(nxt, back + 100_000) - t0) / 1e9))
                 rows[name] = segs
@@ -108,7 +109,7 @@ class GilRun:
                 # waiting for the GIL: from the start (or the end of its last run) to this run
                 gap_start = segs[-1][2] if segs else 0.0
                 if (a - self.t0) / 1e9 > gap_start:
-                    segs.append(("ready", gap_start, (a - self.t0) / 1e9))
+                    segs.append(("GIL wait", gap_start, (a - self.t0) / 1e9))
                 segs.append(("running", (a - self.t0) / 1e9, (b - self.t0) / 1e9))
             rows[name] = segs
         return rows

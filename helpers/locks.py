@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from .recording import Recorder, clock_ns, worker_label
 
-HOLDING, WAITING = "holding", "waiting"
+HOLDING, WAITING = "holding", "lock wait"   # colours: see plots.STATE_COLORS
 
 
 @dataclass
@@ -113,7 +113,7 @@ class _Traced:
         return out
 
     def rows(self, order: list[str] | None = None) -> dict[str, list[tuple[str, float, float]]]:
-        """Timeline rows: per worker, 'waiting' (amber) and 'holding' (green) segments."""
+        """Timeline rows: per worker, 'lock wait' (a shade of blocked) and 'holding' (green) segments."""
         rows: dict[str, list] = {w: [] for w in order or []}
         for worker, t_req, t_acq, t_rel in self.cycles():
             segs = rows.setdefault(worker, [])

@@ -8,21 +8,40 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.patches import Patch
 
-# The same meaning always has the same colour, in every chapter.
+# One colour per state, in every chapter, agreeing with the OS three-state model (chapter 01):
+# running = on a CPU; ready = could run, waits for a CPU *only*; blocked = waits for anything else.
+# A wait for a lock (or for the GIL, which is a lock) is a kind of blocked: the OS puts the waiter to
+# sleep until the holder releases it, so it is drawn in a lighter shade of the blocked blue, never in
+# the ready amber. Only a sampler that asks the OS (`states`) or the scheduler model can know "ready".
 STATE_COLORS = {
-    "running": "#2e7d32",   # green: on a CPU (or holding the lock / the GIL)
-    "ready": "#f9a825",     # amber: could run, waiting for a CPU (or waiting for a lock)
-    "blocked": "#1565c0",   # blue: waiting for I/O, a sleep or an event
+    "running": "#2e7d32",   # green: on a CPU
+    "ready": "#f9a825",     # amber: could run, waits for a CPU
+    "blocked": "#1565c0",   # blue: waits for I/O, a sleep, an event, a queue, a child
+    "lock wait": "#64b5f6",  # light blue: blocked, waiting for a lock to be released
     "zombie": "#6d4c41",    # brown: finished, exit status not yet collected by the parent
-    "stopped": "#9e9e9e",   # grey
-    "idle": "#eeeeee",
-    # the same meanings under other names
-    "holding": "#2e7d32",   # holds the lock = runs in the critical section
-    "waiting": "#f9a825",   # waits for the lock = could go on, waits for someone else
-    "running or ready": "#8d9e2a",   # where the OS cannot tell them apart (macOS, Windows)
+    "stopped": "#9e9e9e",   # grey: paused by a signal
+    "running or ready": "#8d9e2a",   # olive: where the OS cannot tell them apart (macOS, Windows)
+    "idle": "#eeeeee",      # a core with nothing to run (scheduler model)
+    "not running": "#b0bec5",   # blue-grey: blocked or ready, where only CPU time was measured
+}
+# Other names for the same states, drawn in the same colour (each picture says which it uses).
+SAME_STATE = {
+    "holding": "running",       # holds the lock: in its critical section
+    "GIL wait": "lock wait",    # waits for the GIL
+}
+STATE_COLORS.update({alias: STATE_COLORS[state] for alias, state in SAME_STATE.items()})
+# Diagrams and outcome charts: colours that no state uses, so they never read as a state.
+DIAGRAM_COLORS = {
+    "box": "#cfd8dc",       # a neutral box: a process, a step, a folder
+    "box 2": "#d1c4e9",     # a second kind of box, told apart from the first
+    "text": "#333333",      # annotations
+    "correct": "#00897b",   # an outcome that is right (teal)
+    "wrong": "#c62828",     # an outcome that is wrong (red)
+    "measured": "#5e35b1",  # a bar of a measured quantity that is not a state (a cost, a size)
 }
 # Labels that are not states (job names, task ids) get colours that no state uses.
-FALLBACK_COLORS = ("#8e24aa", "#00838f", "#c62828", "#ad1457", "#827717", "#283593", "#4e342e", "#00695c")
+# (purples, pinks, reds and teals: none of them near a state colour)
+FALLBACK_COLORS = ("#8e24aa", "#00838f", "#c62828", "#ad1457", "#6a1b9a", "#00695c", "#880e4f", "#4527a0")
 
 
 def color_for(state: str) -> str:
@@ -101,12 +120,14 @@ def three_state_diagram(ax=None):
 
 
 MEANINGS = {
-    "running": "on a CPU  ·  holds the lock  ·  holds the GIL",
-    "ready": "could run, waits for a CPU  ·  waits for the lock  ·  waits for the GIL",
-    "blocked": "waits for I/O, a sleep, an event: a CPU would not help",
+    "running": "on a CPU  ·  'holding': in the critical section, holds the lock",
+    "ready": "could run, waits for a CPU (and for nothing else)",
+    "blocked": "waits for I/O, a sleep, an event, a queue: a CPU would not help",
+    "lock wait": "blocked on a lock: waits until its holder releases it  ·  'GIL wait': the GIL",
     "zombie": "finished; its parent has not collected the exit status yet",
     "stopped": "paused by a signal (SIGSTOP, Ctrl-Z)",
     "running or ready": "macOS/Windows: the OS does not say which",
+    "not running": "blocked or ready: CPU time alone cannot tell which",
 }
 
 
@@ -149,7 +170,7 @@ def states(rec, ax=None, title: str | None = None):
 
 
 def lock(traced, ax=None, title: str | None = None):
-    """Who held a traced lock (green) and who waited for it (amber), with hand-offs in the title."""
+    """Who held a traced lock (green) and who waited for it (light blue), with hand-offs in the title."""
     rows = traced.rows()
     st = traced.statistics()
     unit, k = _time_unit(rows)

@@ -1,6 +1,6 @@
 """Record what threads and processes do, on one clock, cheaply enough not to change the picture.
 
-Design (costs from NOTES.md):
+Design (costs in docs/design-notes.md):
 - One clock: `time.perf_counter_ns()` is CLOCK_MONOTONIC on Linux, so timestamps taken in
   different processes can be put on one time axis. Times are stored as integer nanoseconds and
   shown as seconds since the recorder was made.

@@ -1,7 +1,7 @@
 """Sample real processes and draw the three-state diagram from what the OS says: running, ready,
 blocked (plus zombie and stopped).
 
-Why /proc and not psutil alone (NOTES.md): `psutil.Process.status()` says "running" both for a
+Why /proc and not psutil alone (docs/design-notes.md): `psutil.Process.status()` says "running" both for a
 process on a CPU and for one that *could* run but waits for a CPU, so it cannot show *ready*.
 Linux keeps, per task, cumulative nanoseconds spent on a CPU and waiting in a run queue
 (`/proc/PID/schedstat`); deltas between two samples split the time into running, ready, and
@@ -41,6 +41,33 @@ _PSUTIL_STATUS = {"running": RUNNING_OR_READY, "sleeping": BLOCKED, "disk-sleep"
                   "zombie": ZOMBIE, "dead": ZOMBIE, "stopped": STOPPED, "tracing-stop": STOPPED}
 
 
+def stat_letter(stat: bytes) -> str:
+    """The state letter in a /proc/PID/stat line. The process name before it is in parentheses and
+    may itself contain spaces or ')', so the letter is the first field after the *last* ')'."""
+    return chr(stat[stat.rindex(b")") + 2])
+
+
+def state_letter(pid: int) -> str | None:
+    """The one-letter state `ps` shows (R, S, D, Z, T...) for `pid`, or None if there is no such process.
+
+    Read from /proc/PID/stat on Linux (see `stat_letter`); elsewhere psutil's status is translated.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return stat_letter(f.read())
+    except FileNotFoundError:
+        return None
+    except OSError:
+        pass
+    import psutil
+    try:
+        status = psutil.Process(pid).status()
+    except psutil.NoSuchProcess:
+        return None
+    return {"running": "R", "sleeping": "S", "disk-sleep": "D", "zombie": "Z", "stopped": "T",
+            "idle": "I", "dead": "X"}.get(status, "?")
+
+
 def _pid_of(p) -> int:
     """Accept a pid, a multiprocessing.Process, a subprocess.Popen or a psutil.Process."""
     if isinstance(p, int):
@@ -71,8 +98,7 @@ class _ProcFiles:
 
     def read(self):
         """(state letter, cpu ns, run-queue wait ns); raises OSError once the process is reaped."""
-        s = os.pread(self.stat, 512, 0)
-        letter = chr(s[s.rindex(b")") + 2])
+        letter = stat_letter(os.pread(self.stat, 512, 0))
         run, wait, _ = os.pread(self.sched, 128, 0).split()
         return letter, int(run), int(wait)
 

@@ -1,7 +1,7 @@
 """Run code in a fresh Python interpreter, with a time limit, and always clean up after it.
 
 Some demos must not run inside the notebook's kernel: gevent's monkey patching breaks an
-ipykernel 7 kernel (NOTES.md), servers hold ports, and a demo that hangs would freeze the
+ipykernel 7 kernel (docs/design-notes.md), servers hold ports, and a demo that hangs would freeze the
 lecture. `run(...)` starts a new interpreter, waits at most `timeout` seconds, and returns its
 exit code, output and any events it recorded. `start(...)` does the same in the background (for a
 server) and returns a handle to stop it.
@@ -222,8 +222,8 @@ def start(code: str | None = None, *, module: str | None = None, args: list[str]
           cwd=None, record: bool = False, python: str | None = None) -> Handle:
     """Start `code` (a snippet) or `module` (python -m) in a fresh interpreter, in the background.
 
-    with subproc.start(module="helpers.servers", args=["8000"]) as server:
-        server.wait_for_output("listening")
+    with subproc.start(module="http.server", args=["8000"]) as server:
+        server.wait_for_output("Serving")
         ...                                        # talk to it; it is killed at the end
     """
     if (code is None) == (module is None):

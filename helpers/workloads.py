@@ -139,7 +139,7 @@ def use_lock(lock, rounds: int = 5, inside: float = 0.002, outside: float = 0.00
     """Take `lock` `rounds` times, keeping it `inside` seconds, pausing `outside` seconds between.
 
     The pause outside matters: with none, the worker that just released the lock usually gets it
-    straight back (NOTES.md: one seller sold all the tickets). `cpu=True` spins instead of sleeping.
+    straight back (docs/design-notes.md: one seller sold all the tickets). `cpu=True` spins instead of sleeping.
     """
     work = spin if cpu else time.sleep
     for _ in range(rounds):

@@ -28,7 +28,7 @@ def test_the_switch_interval_is_restored():
 def test_io_thread_is_drawn_blocked_between_wakeups():
     run = gil.probe(threads=1, seconds=0.03, io_threads=1, io_sleep=0.005)
     segs = run.rows()["I/O thread 1"]
-    assert {s for s, _, _ in segs} <= {"blocked", "ready", "running"}
+    assert {s for s, _, _ in segs} <= {"blocked", "GIL wait", "running"}
     assert segs[0][0] == "blocked" and "running" in {s for s, _, _ in segs}
     assert len(run.io_wakeup_delays_ms()) >= 1 and min(run.io_wakeup_delays_ms()) >= 0
     assert "I/O thread 1" not in {s for s in run.stamps if s.startswith("thread")}
@@ -63,7 +63,7 @@ def test_overlap_analysis_on_synthetic_free_threaded_stamps():
     assert run.overlap > 0.9
     for segs in run.rows().values():     # one long run each, nobody waits
         assert [s for s, _, _ in segs][-1] == "running"
-        assert sum(b - a for s, a, b in segs if s == "ready") < 1e-4
+        assert sum(b - a for s, a, b in segs if s == "GIL wait") < 1e-4
     # and the same stamps taking turns every 5 ms, as with a GIL
     turns = {"thread 1": [t for t in stamps["thread 1"] if (t // 5_000_000) % 2 == 0],
              "thread 2": [t for t in stamps["thread 2"] if (t // 5_000_000) % 2 == 1]}

@@ -32,7 +32,7 @@ def test_threads_hold_a_traced_lock_one_at_a_time():
     assert st.handoffs >= 2, "three workers each got the lock, so it changed hands at least twice"
     assert all(s.wait_total >= 0 and s.hold_total > 0 for s in st.workers.values())
     rows = lock.rows()
-    assert {s for segs in rows.values() for s, _, _ in segs} <= {"waiting", "holding"}
+    assert {s for segs in rows.values() for s, _, _ in segs} <= {"lock wait", "holding"}
     assert "seller-0" in st.table()
 
 
@@ -77,7 +77,7 @@ def test_a_timed_out_acquire_is_recorded_as_a_wait_without_hold():
     assert got == [False]
     st = lock.statistics()
     assert st.workers["impatient"].timeouts == 1 and st.workers["impatient"].acquisitions == 0
-    assert [s for s, _, _ in lock.rows()["impatient"]] == ["waiting"]
+    assert [s for s, _, _ in lock.rows()["impatient"]] == ["lock wait"]
 
 
 def test_thread_lock_refuses_to_travel_to_a_process_and_says_what_to_do():
@@ -138,5 +138,5 @@ def test_a_deadlock_shows_as_a_cycle_and_as_waits_that_never_end():
     t2.join()
     assert graph == [("Ann", "fork B", "Bob"), ("Bob", "fork A", "Ann")]
     assert sorted(cycle) == ["Ann", "Bob"]
-    assert rows["Ann / B"][-1][0] == "waiting" and rows["Bob / A"][-1][0] == "waiting"
+    assert rows["Ann / B"][-1][0] == "lock wait" and rows["Bob / A"][-1][0] == "lock wait"
     assert locks.find_deadlock(a, b) is None

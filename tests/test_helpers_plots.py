@@ -29,7 +29,7 @@ def test_every_recording_draws():
     [t.start() for t in ts]
     [t.join() for t in ts]
     ax = lock.plot()
-    assert _legend(ax) <= {"holding", "waiting"} and "hand-offs" in ax.get_title()
+    assert _legend(ax) <= {"holding", "lock wait"} and "hand-offs" in ax.get_title()
 
     ax = gil.probe(2, 0.02).plot()
     assert ax.get_xlabel() == "time (ms)" and "running" in _legend(ax)
@@ -47,4 +47,4 @@ def test_every_recording_draws():
 
 def test_same_state_same_colour_everywhere():
     assert plots.color_for("holding") == plots.color_for("running")
-    assert plots.color_for("waiting") == plots.color_for("ready")
+    assert plots.color_for("GIL wait") == plots.color_for("lock wait")

@@ -1,4 +1,5 @@
-"""helpers/proc_*.py: the readers and targets chapters 02-03 and exercises ex02-ex03 rely on."""
+"""helpers/ch02_processes.py, ch03_lifecycle.py, ex02_targets.py, ex03_targets.py: the readers and targets
+chapters 02-03 and exercises ex02-ex03 rely on."""
 from __future__ import annotations
 
 import multiprocessing
@@ -10,7 +11,7 @@ import time
 
 import pytest
 
-from helpers import proc_demos, proc_exercise, proc_lifecycle as lc
+from helpers import ch02_processes, ch03_lifecycle as lc, ex02_targets, ex03_targets
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="zombies and orphans are POSIX ideas")
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreapers are Linux-only")
@@ -30,7 +31,7 @@ def test_state_letter_sees_running_zombie_and_reaped():
 
 @linux_only
 def test_state_letter_is_not_fooled_by_parentheses_in_the_name():
-    child = subprocess.Popen(proc_exercise.named_command("a) Z (b", 30))
+    child = subprocess.Popen(ex03_targets.named_command("a) Z (b", 30))
     try:
         time.sleep(0.3)
         with open(f"/proc/{child.pid}/stat") as f:
@@ -70,14 +71,14 @@ p = mp.get_context(sys.argv[1]).Process(target=work)
 p.start(); p.join()
 print("exit", p.exitcode)
 """
-    assert "exit 1" in proc_demos.run_script(script, "spawn", quiet=True).stdout
+    assert "exit 1" in ch02_processes.run_script(script, "spawn", quiet=True).stdout
     if "fork" in multiprocessing.get_all_start_methods():
-        assert "exit 0" in proc_demos.run_script(script, "fork", quiet=True).stdout
+        assert "exit 0" in ch02_processes.run_script(script, "fork", quiet=True).stdout
 
 
 def test_meet_exits_99_when_the_others_never_come(ctx):
     barrier = ctx.Barrier(2)
-    p = ctx.Process(target=proc_exercise.meet, args=(barrier, 5, 0.3))
+    p = ctx.Process(target=ex02_targets.meet, args=(barrier, 5, 0.3))
     p.start()
     p.join(10)
     assert p.exitcode == 99
@@ -85,8 +86,8 @@ def test_meet_exits_99_when_the_others_never_come(ctx):
 
 def test_tell_and_show_carry_child_lines_to_the_parent(ctx, capsys):
     out = ctx.Queue()
-    p = ctx.Process(target=proc_demos.greet, args=("Hello", "world"), kwargs={"out": out})
+    p = ctx.Process(target=ch02_processes.greet, args=("Hello", "world"), kwargs={"out": out})
     p.start()
     p.join(10)
-    proc_demos.show(out)
+    ch02_processes.show(out)
     assert "Hello, world!" in capsys.readouterr().out

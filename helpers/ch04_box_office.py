@@ -12,7 +12,7 @@ target by name):
   that other processes read;
 - `run_box_office`: the parent's side of the ticket demo, returning what happened.
 
-Run `python -m helpers.tickets [--lock]` to see the clerks share a real terminal.
+Run `python -m helpers.ch04_box_office [--lock]` to see the clerks share a real terminal.
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def clerk(name: str, lock=None, pause: float = 0.05) -> None:
 
 
 def _clerks_main(argv: list[str]) -> None:
-    """What `python -m helpers.tickets [--lock] [--clerks N]` runs: N clerks share this terminal."""
+    """What `python -m helpers.ch04_box_office [--lock] [--clerks N]` runs: N clerks share this terminal."""
     from multiprocessing import Lock, Process
     n = int(argv[argv.index("--clerks") + 1]) if "--clerks" in argv else 3
     lock = Lock() if "--lock" in argv else None
@@ -95,7 +95,7 @@ def write_json_atomic(path, data, *, fsync: bool = True, pause: float = 0.0) -> 
 
 
 def write_json_in_place(path, data, *, pause: float = 0.0) -> None:
-    """Rewrite `path` in place, the way the seed does: open(path, "w") empties the file first.
+    """Rewrite `path` in place, the way the original tutorial does: open(path, "w") empties the file first.
 
     Between the truncation and the last write the file is empty or half-written; a reader (or
     a crash) in that window sees it so. `pause` (seconds) sleeps half-way to make that visible.
@@ -202,7 +202,7 @@ def buyer(folder, name: str, lock=None, scope: str = "all", pay: float = 0.1,
 
 
 def hold_lock(lock, seconds: float = 0.0, crash: bool = False) -> None:
-    """Take `lock` the seed's way (acquire, work, release: no `with`, no try/finally).
+    """Take `lock` the original tutorial's way (acquire, work, release: no `with`, no try/finally).
 
     With `crash`, the work raises before release(): the process exits with code 1 and the lock
     stays taken for good, because a multiprocessing.Lock does not know who holds it.
@@ -257,59 +257,3 @@ if __name__ == "__main__":
     from helpers.config import apply_start_method_from_env
     apply_start_method_from_env()
     _clerks_main(sys.argv[1:])
-
-
-# ---------------------------------------------------------------- for exercise tests
-def _call_and_report(func, args, barrier, results, index) -> None:
-    """Child side of `run_together`: wait for the others, call func(*args), report the outcome."""
-    if barrier is not None:
-        barrier.wait()
-    try:
-        outcome = ("ok", func(*args))
-    except BaseException as exc:  # reported to the parent, which turns it into a test hint
-        outcome = ("error", f"{type(exc).__name__}: {exc}")
-    results.put((index, outcome))
-
-
-def run_together(func, arg_tuples, *, timeout: float = 20.0, together: bool = True) -> list:
-    """Call func(*args) in one process per args tuple, all released at the same instant.
-
-    Returns one (kind, value) per process, in order: ("ok", return value), ("error", "Type: msg")
-    or ("hang", None) for a process that had not reported within `timeout` seconds (it is killed).
-    `func` must be importable by name (a module-level function in a module), like any target.
-    """
-    import multiprocessing as mp
-    import queue as queue_mod
-    barrier = mp.Barrier(len(arg_tuples)) if together and arg_tuples else None
-    results = mp.Queue()
-    procs = [mp.Process(target=_call_and_report, args=(func, args, barrier, results, i))
-             for i, args in enumerate(arg_tuples)]
-    for p in procs:
-        p.start()
-    outcomes: list = [("hang", None)] * len(procs)
-    deadline = time.monotonic() + timeout
-    got = 0
-    while got < len(procs) and time.monotonic() < deadline:
-        try:
-            index, outcome = results.get(timeout=0.1)
-        except queue_mod.Empty:
-            if not any(p.is_alive() for p in procs) and results.empty():
-                time.sleep(0.2)
-                if results.empty():
-                    break
-            continue
-        outcomes[index] = outcome
-        got += 1
-    for p in procs:
-        p.join(timeout=1)
-        if p.is_alive():
-            p.kill()
-            p.join()
-    results.close()
-    results.join_thread()
-    return outcomes
-
-
-def call_and_report(func, args, results) -> None:
-    """Child side of a single call: put ("ok", value) or ("error", "Type: msg") on `results`."""
-    _call_and_report(func, args, None, results, 0)

@@ -1,7 +1,7 @@
 """Chapter 03 (process life cycle): targets that make zombies, orphans and daemons on purpose,
 and small readers that show them the way `ps` does.
 
-Every function that runs in a child process lives here (see helpers/proc_demos.py for why).
+Every function that runs in a child process lives here (see helpers/ch02_processes.py for why).
 Zombies and orphans are POSIX ideas: the demos need Linux or macOS; `subreaper` needs Linux.
 """
 from __future__ import annotations
@@ -18,35 +18,14 @@ from contextlib import contextmanager
 
 import psutil
 
-from .proc_demos import tell
+from .ch02_processes import tell
+from .states import state_letter
 
 # --- looking at processes ---------------------------------------------------------------------------
 
 PS_STATES = {"R": "running or ready", "S": "sleeping (blocked)", "D": "blocked in the kernel (disk)",
              "Z": "zombie", "T": "stopped", "t": "stopped (traced)", "I": "idle kernel thread",
              "X": "dead"}
-
-
-def state_letter(pid: int) -> str | None:
-    """The one-letter state `ps` shows (R, S, D, Z, T...) for `pid`, or None if there is no such process.
-
-    Read from /proc/PID/stat on Linux. The process name in that line is in parentheses and may
-    itself contain spaces or ')', so the state is the first field after the *last* ')'.
-    Elsewhere psutil's status is translated.
-    """
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rpartition(")")[2].split()[0]
-    except FileNotFoundError:
-        return None
-    except OSError:
-        pass
-    try:
-        status = psutil.Process(pid).status()
-    except psutil.NoSuchProcess:
-        return None
-    return {"running": "R", "sleeping": "S", "disk-sleep": "D", "zombie": "Z", "stopped": "T",
-            "idle": "I", "dead": "X"}.get(status, "?")
 
 
 def ps(*pids: int) -> None:
@@ -261,14 +240,14 @@ def lifecycle_diagram(ax=None):
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 
-    from .plots import STATE_COLORS
+    from .plots import DIAGRAM_COLORS, STATE_COLORS
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.6))
-    boxes = {"created\n(start())": (0.6, 2.0, "#cfd8dc"), "ready": (3.2, 3.4, STATE_COLORS["ready"]),
+    boxes = {"created\n(start())": (0.6, 2.0, DIAGRAM_COLORS["box"]), "ready": (3.2, 3.4, STATE_COLORS["ready"]),
              "running": (6.4, 3.4, STATE_COLORS["running"]), "blocked": (4.8, 0.6, STATE_COLORS["blocked"]),
              "zombie\n(exited, status\nnot collected)": (9.4, 2.0, STATE_COLORS["zombie"]),
-             "gone\n(reaped)": (12.4, 2.0, "#eeeeee")}
+             "gone\n(reaped)": (12.4, 2.0, DIAGRAM_COLORS["box"])}
     for label, (x, y, color) in boxes.items():
         ax.add_patch(FancyBboxPatch((x - 0.9, y - 0.45), 1.8, 0.9, boxstyle="round,pad=0.05",
                                     fc=color, ec="black", lw=0.8))
@@ -279,7 +258,7 @@ def lifecycle_diagram(ax=None):
         ax.annotate("", xy=b, xytext=a, arrowprops=dict(arrowstyle="->", lw=1.2))
         if text:
             x, y = at or ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-            ax.text(x, y, text, ha="center", va="center", fontsize=8, color="#333",
+            ax.text(x, y, text, ha="center", va="center", fontsize=8, color=DIAGRAM_COLORS["text"],
                     bbox=dict(fc="white", ec="none", pad=1))
 
     arrow((1.4, 2.5), (2.3, 3.1))
@@ -290,7 +269,7 @@ def lifecycle_diagram(ax=None):
     arrow((7.35, 3.2), (8.45, 2.4), "exits or\nis killed", at=(8.3, 3.2))
     arrow((10.35, 2.0), (11.45, 2.0), "parent waits:\njoin(), waitpid()", at=(10.9, 2.85))
     ax.text(10.9, 0.6, "a zombie keeps only its pid and exit status.\nIf its parent dies first, init "
-            "or a subreaper\nadopts it and reaps it.", ha="center", va="center", fontsize=8, color="#333")
+            "or a subreaper\nadopts it and reaps it.", ha="center", va="center", fontsize=8, color=DIAGRAM_COLORS["text"])
     ax.set_xlim(-0.4, 13.4)
     ax.set_ylim(0.0, 4.1)
     ax.axis("off")

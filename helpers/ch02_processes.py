@@ -1,7 +1,7 @@
 """Targets for chapter 02 (multiprocessing.Process): small functions a child process runs.
 
 Why they live here and not in the notebook: under the `spawn` and `forkserver` start methods a
-child process receives its target *by name* ("helpers.proc_demos.task") and imports it. A
+child process receives its target *by name* ("helpers.ch02_processes.task") and imports it. A
 function typed into a notebook belongs to the kernel's `__main__`, which a fresh interpreter
 cannot import, so the child would die with `AttributeError: Can't get attribute ...`.
 
@@ -75,12 +75,12 @@ class Sleeper(Process):
         task(self.seconds, self.out)
 
 
-class SeedStyleSleeper(Process):
-    """The seed's pitfall: the name is set *before* `Process.__init__`, which then overwrites it."""
+class OriginalSleeper(Process):
+    """The original tutorial's pitfall: the name is set *before* `Process.__init__`, which then overwrites it."""
 
     def __init__(self, seconds: float, name: str):
         self.name = name              # set first ...
-        super().__init__()            # ... then Process.__init__ picks "SeedStyleSleeper-N"
+        super().__init__()            # ... then Process.__init__ picks "OriginalSleeper-N"
         self.seconds = seconds
 
     def run(self) -> None:
@@ -99,9 +99,9 @@ def count_args(*args, out=None) -> None:
 
 # --- isolated memory -------------------------------------------------------------------------------
 
-def set_count_seed(new: int, out=None) -> None:
-    """The seed's version: it declares `global n` but assigns `count`, so `count` is a local."""
-    global n  # noqa: F824 - the seed's mistake, kept on purpose
+def set_count_original(new: int, out=None) -> None:
+    """The original tutorial's version: it declares `global n` but assigns `count`, so `count` is a local."""
+    global n  # noqa: F824 - the original tutorial's mistake, kept on purpose
     count = new
     tell(out, f"set count = {count} (but only a local variable called count)")
 
@@ -208,6 +208,8 @@ def start_methods_diagram(ax=None):
     """Three panels: how fork, spawn and forkserver make a child, and what the child starts with."""
     import matplotlib.pyplot as plt
 
+    from .plots import DIAGRAM_COLORS
+
     if ax is None:
         _, axes = plt.subplots(1, 3, figsize=(11, 3.4))
     else:
@@ -215,15 +217,15 @@ def start_methods_diagram(ax=None):
     box = dict(boxstyle="round,pad=0.4", ec="black", lw=0.8)
     parent_text = "parent\nmodules + globals\n(as they are now)\nseveral threads"
     panels = [
-        ("fork", [(0.5, 0.8, parent_text, "#c8e6c9"),
-                  (0.5, 0.18, "child = copy of the parent\nsame globals, same objects\n(copy-on-write)\nonly 1 thread", "#c8e6c9")],
+        ("fork", [(0.5, 0.8, parent_text, DIAGRAM_COLORS["box"]),
+                  (0.5, 0.18, "child = copy of the parent\nsame globals, same objects\n(copy-on-write)\nonly 1 thread", DIAGRAM_COLORS["box"])],
          "fork(): copy everything", "fast; unsafe if other threads\nheld locks at that instant"),
-        ("spawn", [(0.5, 0.8, parent_text, "#c8e6c9"),
-                   (0.5, 0.18, "child = new interpreter\nimports main script + target's\nmodule; unpickles target, args", "#bbdefb")],
+        ("spawn", [(0.5, 0.8, parent_text, DIAGRAM_COLORS["box"]),
+                   (0.5, 0.18, "child = new interpreter\nimports main script + target's\nmodule; unpickles target, args", DIAGRAM_COLORS["box 2"])],
          "start python, send\npickled target + args", "slow (a whole interpreter);\nsafe; needs importable target"),
-        ("forkserver", [(0.5, 0.86, parent_text, "#c8e6c9"),
-                        (0.5, 0.5, "fork server: started once,\nfresh interpreter, 1 thread", "#bbdefb"),
-                        (0.5, 0.14, "child = fork of the server;\nunpickles target, args", "#bbdefb")],
+        ("forkserver", [(0.5, 0.86, parent_text, DIAGRAM_COLORS["box"]),
+                        (0.5, 0.5, "fork server: started once,\nfresh interpreter, 1 thread", DIAGRAM_COLORS["box 2"]),
+                        (0.5, 0.14, "child = fork of the server;\nunpickles target, args", DIAGRAM_COLORS["box 2"])],
          "", "fast after the first start;\nsafe; needs importable target"),
     ]
     for ax_, (name, boxes, arrow_text, note) in zip(axes, panels):
@@ -233,7 +235,7 @@ def start_methods_diagram(ax=None):
             ax_.annotate("", xy=(x2, y2 + 0.13), xytext=(x1, y1 - 0.13),
                          arrowprops=dict(arrowstyle="-|>", lw=1.2))
         if arrow_text:
-            ax_.text(0.53, 0.49, arrow_text, fontsize=8, va="center", ha="left", color="#333")
+            ax_.text(0.53, 0.49, arrow_text, fontsize=8, va="center", ha="left", color=DIAGRAM_COLORS["text"])
         ax_.text(0.5, -0.12, note, ha="center", va="top", fontsize=8, style="italic")
         ax_.set_title(name, fontsize=11, fontweight="bold")
         ax_.set_xlim(0, 1)

@@ -69,8 +69,8 @@ def producer(q, name: str, n_items: int, make: float = 0.0, rec=None) -> None:
         rec.done()
 
 
-def seed_producer(q, name: str, n_items: int, make: float = 0.0, rec=None) -> None:
-    """The seed's producer: its items, then TWO sentinels of its own, whatever the consumer count."""
+def original_producer(q, name: str, n_items: int, make: float = 0.0, rec=None) -> None:
+    """The original tutorial's producer: its items, then TWO sentinels of its own, whatever the consumer count."""
     producer(q, name, n_items, make, rec)
     q.put(STOP)
     q.put(STOP)
@@ -162,35 +162,3 @@ def sum_from_queue(q, out) -> None:
     """Take one numpy array from `q` (pickled, copied through a pipe), sum it, report like above."""
     arr = q.get()
     out.put((float(arr.sum()), time.perf_counter()))
-
-
-# ---------------------------------------------------------------- for exercise 05's tests
-def steady_producer(tasks, first: int, count: int, delay: float = 0.0) -> None:
-    """Put the numbers first .. first+count-1 on `tasks`, sleeping `delay` before each; no sentinel."""
-    for item in range(first, first + count):
-        time.sleep(delay)
-        tasks.put(item)
-
-
-def slow_exit_consumer(tasks, results) -> None:
-    """Put (item, item*item) on `results` for each item until the sentinel; then take 0.5 s to exit.
-
-    The slow exit makes a parent that forgets to join its consumers easy to catch: when it
-    returns, this consumer is certainly still running.
-    """
-    while True:
-        item = tasks.get()
-        if item is STOP:
-            break
-        results.put((item, item * item))
-    time.sleep(0.5)
-
-
-def slow_consumer(tasks, results, work: float) -> None:
-    """Like exercise 05's consumer: (item, item*item) on `results` per item, `work` seconds each."""
-    while True:
-        item = tasks.get()
-        if item is STOP:
-            break
-        time.sleep(work)
-        results.put((item, item * item))
