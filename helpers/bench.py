@@ -15,11 +15,13 @@
 """
 from __future__ import annotations
 
+import math
 import os
 import statistics
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import workloads
 
@@ -29,12 +31,67 @@ except ImportError:                   # Windows: count every descendant by polli
     resource = None
 
 
-def usable_cpus() -> int:
-    """CPUs this process may run on (affinity mask, or cpu_count where that is unknown)."""
+def _cgroup_cpu_quota(proc_cgroup: str = "/proc/self/cgroup", root: str = "/sys/fs/cgroup") -> float | None:
+    """The CPU quota of this process's cgroup, in CPUs (`docker --cpus=1.5` gives 1.5), or None.
+
+    cgroup v2 keeps it in `cpu.max` ("max 100000" or "150000 100000": quota and period in us), v1 in
+    `cpu.cfs_quota_us` / `cpu.cfs_period_us` (-1: no quota). The smallest quota on the way up to the
+    root counts. Only Linux has cgroups; elsewhere, and when the files cannot be read, None.
+    """
     try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
+        lines = Path(proc_cgroup).read_text().splitlines()
+    except OSError:
+        return None
+    quotas = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "":                                     # v2: 0::/path
+            bases, files = [Path(root)], ("cpu.max",)
+        elif "cpu" in controllers.split(","):                     # v1: N:cpu,cpuacct:/path
+            bases = [Path(root) / name for name in (controllers, "cpu", "cpu,cpuacct")]
+            files = ("cpu.cfs_quota_us", "cpu.cfs_period_us")
+        else:
+            continue
+        for base in bases:
+            folder = base / path.lstrip("/")
+            if not folder.is_dir():       # in a container the path may be relative to another root
+                folder = base
+            while True:
+                try:
+                    values = [(folder / f).read_text().split() for f in files]
+                except OSError:
+                    values = None
+                if values:
+                    quota, period = (values[0][0], values[0][1]) if len(files) == 1 else (values[0][0], values[1][0])
+                    if quota not in ("max", "-1") and int(period) > 0:
+                        quotas.append(int(quota) / int(period))
+                if folder == base or folder.parent == folder:
+                    break
+                folder = folder.parent
+    return min(quotas) if quotas else None
+
+
+def cpu_limits() -> dict[str, float | None]:
+    """Everything that limits how many CPUs this process can use at once, as the OS reports it.
+
+    - "logical CPUs": `os.cpu_count()`, what the machine has;
+    - "affinity": CPUs the scheduler may run this process on (`os.sched_getaffinity`, which is
+      what `os.process_cpu_count()` reads on Python 3.13+), None where the OS does not say;
+    - "cgroup quota": CPU time per second the process's cgroup may use (`docker --cpus`), None
+      when there is none. `os.process_cpu_count()` does *not* read it.
+    """
+    try:
+        affinity = len(os.sched_getaffinity(0))
+    except AttributeError:                       # macOS, Windows
+        affinity = None
+    return {"logical CPUs": os.cpu_count() or 1, "affinity": affinity, "cgroup quota": _cgroup_cpu_quota()}
+
+
+def usable_cpus() -> int:
+    """How many CPUs this process can keep busy at the same time: the smallest limit of
+    `cpu_limits()`, with a fractional quota rounded up (1.5 CPUs of quota still run 2 at once)."""
+    limits = [v for v in cpu_limits().values() if v is not None]
+    return max(1, math.ceil(min(limits)))
 
 
 class _GrandchildCPU:

@@ -7,33 +7,19 @@ from __future__ import annotations
 
 import importlib.metadata
 import multiprocessing
-import os
 import platform
 import sys
 import sysconfig
 import time
 
+from . import bench, gil
+
 PACKAGES = ("nbgrader", "jupyterlab", "ipywidgets", "matplotlib", "gevent", "psutil")
-
-
-def usable_cores() -> int:
-    """Cores this process may run on: affinity and (3.13+) cgroup-aware where Python knows them."""
-    if hasattr(os, "process_cpu_count"):          # Python 3.13+
-        return os.process_cpu_count() or 1
-    if hasattr(os, "sched_getaffinity"):          # Linux
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def free_threaded_build() -> bool:
     """True for a free-threaded CPython build (3.13t, 3.14t), which can run without the GIL."""
     return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
-
-
-def gil_enabled() -> bool:
-    """Whether the GIL is on right now (a free-threaded build can still turn it on, e.g. PYTHON_GIL=1)."""
-    check = getattr(sys, "_is_gil_enabled", None)   # Python 3.13+
-    return True if check is None else check()
 
 
 def package_version(name: str) -> str | None:
@@ -46,16 +32,19 @@ def package_version(name: str) -> str | None:
 def environment() -> list[tuple[str, str]]:
     """(item, value) rows describing this interpreter and machine."""
     method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_context().get_start_method()
+    limits = bench.cpu_limits()
     rows = [
         ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
         ("Executable", sys.executable),
         ("Operating system", f"{platform.system()} {platform.release()}"),
-        ("Logical CPUs (os.cpu_count)", str(os.cpu_count())),
-        ("CPUs this process may use", str(usable_cores())),
+        ("Logical CPUs (os.cpu_count)", str(limits["logical CPUs"])),
+        ("CPUs allowed (affinity)", "not reported here" if limits["affinity"] is None else str(limits["affinity"])),
+        ("CPU quota (cgroup)", "none" if limits["cgroup quota"] is None else f"{limits['cgroup quota']:g} CPUs"),
+        ("CPUs this process can use", str(bench.usable_cpus())),
         ("Start method in use", method),
         ("Start methods available", ", ".join(multiprocessing.get_all_start_methods())),
         ("Free-threaded build", "yes" if free_threaded_build() else "no"),
-        ("GIL enabled now", "yes" if gil_enabled() else "no"),
+        ("GIL enabled now", "yes" if gil.gil_enabled() else "no"),
         ("Quick mode (small demos)", "on" if _quick() else "off"),
     ]
     rows += [(f"package {name}", package_version(name) or "MISSING") for name in PACKAGES]

@@ -51,3 +51,28 @@ def test_a_starved_baseline_and_a_short_parallel_run_are_labelled():
     assert "1.00 cores' worth" in notes["2 threads"] and "machine" not in notes["2 threads"]
     busy = bench.Comparison([base, par, threads], "serial", 2, (1.0, 1.1)).label_shortfalls()
     assert "the machine gave fewer cores" in busy["2 threads"]
+
+
+def test_cgroup_cpu_quota_v2_takes_the_smallest_on_the_way_up(tmp_path):
+    (tmp_path / "proc").write_text("0::/outer/inner\n")
+    inner = tmp_path / "cg" / "outer" / "inner"
+    inner.mkdir(parents=True)
+    (tmp_path / "cg" / "outer" / "cpu.max").write_text("150000 100000\n")
+    (inner / "cpu.max").write_text("max 100000\n")
+    assert bench._cgroup_cpu_quota(str(tmp_path / "proc"), str(tmp_path / "cg")) == 1.5
+
+
+def test_cgroup_cpu_quota_v1_and_no_quota(tmp_path):
+    (tmp_path / "proc").write_text("4:memory:/x\n3:cpu,cpuacct:/job\n")
+    job = tmp_path / "cg" / "cpu,cpuacct" / "job"
+    job.mkdir(parents=True)
+    (job / "cpu.cfs_quota_us").write_text("50000\n")
+    (job / "cpu.cfs_period_us").write_text("100000\n")
+    assert bench._cgroup_cpu_quota(str(tmp_path / "proc"), str(tmp_path / "cg")) == 0.5
+    (job / "cpu.cfs_quota_us").write_text("-1\n")
+    assert bench._cgroup_cpu_quota(str(tmp_path / "proc"), str(tmp_path / "cg")) is None
+
+
+def test_usable_cpus_is_the_smallest_limit(monkeypatch):
+    monkeypatch.setattr(bench, "cpu_limits", lambda: {"logical CPUs": 16, "affinity": 8, "cgroup quota": 1.5})
+    assert bench.usable_cpus() == 2
