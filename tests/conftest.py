@@ -19,6 +19,14 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 from start_methods import START_METHODS  # noqa: E402  (needs the sys.path entry above)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_nbgrader_per_worker():
+    """Every grading command in this test process forks from one warm nbgrader (grading/zygote.py)."""
+    from grading.zygote import keep_warm
+    with keep_warm(str(REPO)):
+        yield
+
+
 @pytest.fixture(params=START_METHODS)
 def ctx(request):
     """A multiprocessing context per start method: a test using it runs under each (no global state)."""
@@ -28,8 +36,9 @@ def ctx(request):
 
 def _descendants() -> dict[int, str]:
     """Every process below this one, except multiprocessing's session-long helpers."""
+    from grading.zygote import kept_pid
     from helpers.testing import multiprocessing_service_pids
-    services = multiprocessing_service_pids()
+    services = multiprocessing_service_pids() | {kept_pid()}
     out = {}
     for p in psutil.Process().children(recursive=True):
         if p.pid in services:
@@ -72,9 +81,18 @@ def nothing_left_running():
     assert not sockets, f"test left listening sockets: {sockets}"
 
 
+# Module-scoped fixtures that grade a whole class: every test that reads one class must run in the
+# same test worker (pytest-xdist's --dist loadgroup), or each worker would grade the class again.
+CLASS_FIXTURES = ("graded", "graded_class", "wrong_answer_results")
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """A test module may define `deselect(item) -> bool` to leave out parametrisations that do not
-    apply (listed as deselected, not as a wall of skips)."""
+    """Leave out what does not apply, group the tests of one graded class, and start the slowest first.
+
+    A test module may define `deselect(item) -> bool` to leave out parametrisations that do not
+    apply (listed as deselected, not as a wall of skips).
+    """
     keep, drop = [], []
     for item in items:
         rule = getattr(getattr(item, "module", None), "deselect", None)
@@ -82,3 +100,11 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        for name in CLASS_FIXTURES:
+            if name in item.fixturenames and name in params:
+                item.add_marker(pytest.mark.xdist_group(f"{name}-{params[name]}"))
+    # Workers take tests in this order: the long class gradings first, so that they overlap with
+    # everything else instead of running alone at the end.
+    items.sort(key=lambda item: 0 if any(n in item.fixturenames for n in CLASS_FIXTURES) else 1)
