@@ -182,7 +182,7 @@ def pipe_capacity() -> int | None:
 
     Measured, not looked up: fill a fresh pipe with non-blocking writes until the OS says "would
     block". (A `multiprocessing.Queue` on Linux and macOS sends through such a pipe.) None where
-    the OS cannot tell (no non-blocking pipes).
+    that cannot be done (on Windows, `os.set_blocking` works on pipes only from Python 3.12).
     """
     r, wfd = os.pipe()
     try:
@@ -190,10 +190,13 @@ def pipe_capacity() -> int | None:
         total, chunk = 0, b"x" * 1024
         while True:
             try:
-                total += os.write(wfd, chunk)
+                written = os.write(wfd, chunk)
             except BlockingIOError:
                 return total
-    except OSError:
+            if not written:                # a full non-blocking pipe may also say "0 bytes"
+                return total
+            total += written
+    except (AttributeError, OSError):
         return None
     finally:
         os.close(r)
