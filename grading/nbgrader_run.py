@@ -20,6 +20,9 @@ def prepare_course(root: Path) -> None:
     the repository keeps them, and let a class folder elsewhere hold nothing but `submitted/`.
     """
     root.mkdir(parents=True, exist_ok=True)
+    # nbgrader's exchange (c.Exchange.root): the Assignment List panel and Formgrader fail
+    # ("Error fetching courses!", "Unwritable directory") when it does not exist.
+    (root / "exchange").mkdir(exist_ok=True)
     for name, target in (("source", SOLUTIONS), ("release", EXERCISES)):
         link = root / name
         if link.is_symlink() or not link.exists():
@@ -42,10 +45,14 @@ def nbgrader_command(root: Path, *args: str, **extra_env: str) -> tuple[list[str
     return [sys.executable, "-m", "nbgrader", *args], env
 
 
+# What nbgrader logs when it fails on one submission (its other ERROR lines, such as a cell
+# timeout, are not failures).
+NBGRADER_FAILED = "There was an error processing"
+
+
 def failed(returncode: int, log: str) -> bool:
-    """Whether an nbgrader run went wrong. Its log can hold ERROR lines that are not failures
-    (a cell timeout is logged as one), so look for the failure nbgrader reports per submission."""
-    return returncode != 0 or "There was an error processing" in log
+    """Whether an nbgrader run went wrong: a non-zero exit, or a submission it failed on."""
+    return returncode != 0 or NBGRADER_FAILED in log
 
 
 def nbgrader(root: Path, *args: str, timeout: float | None = None, zygote=None, **extra_env: str) -> str:
