@@ -241,15 +241,44 @@ def grades(course: str | None) -> None:
                                         "column pending_hand_grading)" if pending else ""))
 
 
-def setup(course: str | None) -> Path:
-    """Prepare what JupyterLab's nbgrader panels need; return the course root as the server sees it."""
+def setup(course: str | None, git_filter: bool = True) -> Path:
+    """Prepare what JupyterLab's nbgrader panels need (course root, exchange; `git_filter`: this
+    clone's notebook filter); return the course root as the server must see it."""
     root = paths.course_root(course)
     prepare_course(root)
-    for line in notebook_filter.install(paths.REPO):
-        print(line)
+    if git_filter:
+        for line in notebook_filter.install(paths.REPO):
+            print(line)
+        notebook_filter.refresh(paths.REPO)
     seen, note = _class_folder_for_lab(root)
     print(note)
     return seen
+
+
+def lab(course: str | None, extra: list[str]) -> None:
+    """Set up, then replace this process by JupyterLab serving the course (this terminal stays busy)."""
+    seen = setup(course)
+    print("JupyterLab keeps this terminal busy until you stop it (Ctrl-C): run `make start` and `make grade`\n"
+          "in a second terminal, or in JupyterLab's own (File > New > Terminal).", flush=True)
+    argv, env = lab_command(seen)
+    os.chdir(paths.REPO)
+    os.execve(argv[0], argv + extra, env)
+
+
+def lab_command(course_root: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of the JupyterLab that `make lab` starts (the tests start
+    the same one): the repository as its root, the course root for nbgrader's panels, the
+    editable install's .egg-info hidden, and each saved notebook refreshed in git's index."""
+    argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={paths.REPO}",
+            "--ContentsManager.post_save_hook=grading.notebook_filter.post_save"]
+    argv += [f"--ContentsManager.hide_globs={glob}" for glob in HIDDEN_IN_LAB]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.append("--allow-root")
+    return argv, dict(os.environ, COURSE_ROOT=str(course_root))
+
+
+# JupyterLab's defaults, plus the folder pip's editable install leaves in the repository.
+HIDDEN_IN_LAB = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info"]
 
 
 def _class_folder_for_lab(root: Path) -> tuple[Path, str]:
@@ -278,24 +307,6 @@ def _class_folder_for_lab(root: Path) -> tuple[Path, str]:
         link.symlink_to(root, target_is_directory=True)
     return link, (f"Class folder: {root} is outside the repository, where Formgrader cannot see it; "
                   f"JupyterLab reaches it through the link {_shown(link)}")
-
-
-def lab(course: str | None, extra: list[str]) -> None:
-    """Set up, then replace this process by JupyterLab serving the course (this terminal stays busy)."""
-    seen = setup(course)
-    print("JupyterLab keeps this terminal busy until you stop it (Ctrl-C): run `make start` and `make grade`\n"
-          "in a second terminal, or in JupyterLab's own (File > New > Terminal).", flush=True)
-    argv = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={paths.REPO}",
-            f"--ContentsManager.hide_globs={HIDDEN_IN_LAB}"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        argv.append("--allow-root")
-    os.environ["COURSE_ROOT"] = str(seen)
-    os.chdir(paths.REPO)
-    os.execv(sys.executable, argv + extra)
-
-
-# JupyterLab's defaults, plus the folder pip's editable install leaves in the repository.
-HIDDEN_IN_LAB = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "*.egg-info"]
 
 
 def _announce_containment(limits: Limits | None = None) -> None:

@@ -5,14 +5,21 @@ repository looks changed after a learner ran a chapter, and `git pull` refuses t
 it (`.gitattributes` names it for every `*.ipynb`), git compares and stores each notebook as this
 script prints it: outputs, execution counts, widget state and the kernel's version details
 dropped, everything else (sources, cell ids, slide and nbgrader metadata) kept, written as
-nbformat writes it. The file on disk keeps its outputs, `git status` shows nothing, and `git pull`
-updates a chapter the learner only ran (its outputs go; run it again).
+nbformat writes it. The file on disk keeps its outputs.
+
+One more step is needed: git trusts a file's size before its content, so a notebook that grew by
+its outputs still looks changed to `git status` and makes `git pull` refuse, until its index entry
+is refreshed. `refresh` does that for every notebook whose filtered content is unchanged (never
+staging a real edit); JupyterLab started by `make lab` calls it after each save (`post_save`).
+Then `git status` shows nothing and `git pull` updates a chapter the learner only ran (its outputs
+go: run it again). A chapter the learner edited stays a local change, as git should keep it.
 
 A filter is a per-clone setting that git never copies: `install` writes it into `.git/config`
-(`make lab`, `make test` and `python -m grading setup` call it). This file uses only the standard
-library, so git can run it with any Python 3.
+(`make lab`, `make test` and `python -m grading setup` call it, and then `refresh`). This file uses
+only the standard library, so git can run it with any Python 3.
 
-    python grading/notebook_filter.py < notebook.ipynb > stripped.ipynb
+    python grading/notebook_filter.py < notebook.ipynb > stripped.ipynb   # what git runs
+    python grading/notebook_filter.py --install                          # set it up in this clone
 """
 from __future__ import annotations
 
@@ -60,5 +67,40 @@ def install(repo: Path) -> list[str]:
             "run a chapter)"]
 
 
+def refresh(repo: Path, files: list[str] | None = None) -> list[str]:
+    """Mark as unchanged, in git's index, the notebooks (`files`, default all) whose only changes
+    are what the filter drops; return them. Notebooks with real edits are left alone."""
+    def git(*args: str) -> list[str]:
+        out = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+        return out.stdout.splitlines() if out.returncode == 0 else []
+    scope = ["--", *(files or ["*.ipynb"])]
+    looks_changed = set(git("ls-files", "-m", *scope))            # by size and time
+    really_changed = set(git("diff", "--name-only", *scope))      # by content, through the filter
+    only_outputs = sorted(looks_changed - really_changed)
+    if only_outputs:
+        git("add", "--", *only_outputs)                           # same content: only the stat is updated
+    return only_outputs
+
+
+def post_save(model=None, os_path: str = "", contents_manager=None, **_) -> None:
+    """Jupyter's FileContentsManager.post_save_hook: refresh a saved notebook of a course clone."""
+    if not os_path.endswith(".ipynb"):
+        return
+    try:                    # a failure here must never fail the learner's save
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=Path(os_path).parent,
+                             capture_output=True, text=True)
+        repo = Path(top.stdout.strip()).resolve()
+        if top.returncode == 0 and (repo / "grading" / "notebook_filter.py").exists():
+            refresh(repo, [str(Path(os_path).resolve().relative_to(repo))])
+    except (OSError, ValueError):
+        pass
+
+
 if __name__ == "__main__":
-    sys.stdout.buffer.write(strip(sys.stdin.buffer.read().decode("utf-8")).encode("utf-8"))
+    if sys.argv[1:] == ["--install"]:      # the Makefile, on first use
+        here = Path(__file__).resolve().parent.parent
+        for line in install(here):
+            print(line)
+        refresh(here)
+    else:                                  # git, as the filter
+        sys.stdout.buffer.write(strip(sys.stdin.buffer.read().decode("utf-8")).encode("utf-8"))
