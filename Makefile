@@ -34,7 +34,8 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "This course needs Python 3.10 or newer; you have " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --editable .
+	@# setuptools warns that folders named like the packages may shadow them: here they are the packages.
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --editable .
 	@$(PY) grading/notebook_filter.py --install
 	@touch $(STAMP)
 

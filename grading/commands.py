@@ -286,17 +286,13 @@ def _class_folder_for_lab(root: Path) -> tuple[Path, str]:
 
     Formgrader only works on a course root inside the server's root folder (this repository): one
     elsewhere is reached through a link in `.course/classes/`. One inside the repository is
-    git-ignored (a `.gitignore` in it), so student work cannot be committed by accident.
+    git-ignored by `prepare_course`.
     """
-    shown = _shown(root)
     if root == paths.REPO or paths.REPO in root.parents:
-        ignored = subprocess.run(["git", "check-ignore", "-q", str(root / "submitted")], cwd=paths.REPO,
-                                 capture_output=True).returncode == 0
-        if ignored or not (paths.REPO / ".git").exists():
-            return root, f"Class folder: {shown}/ (git-ignored)"
-        (root / ".gitignore").write_text("# A class folder: student work and grades, never committed.\n*\n")
-        return root, (f"Class folder: {shown}/ is inside the repository: wrote {shown}/.gitignore so that git "
-                      "ignores it and no student work can be committed by accident")
+        if (root / ".gitignore").exists():
+            return root, (f"Class folder: {_shown(root)}/ is inside the repository; its .gitignore keeps it out "
+                          "of git, so no student work can be committed by accident")
+        return root, f"Class folder: {_shown(root)}/ (git-ignored)"
     links = paths.DEFAULT_COURSE / "classes"
     links.mkdir(parents=True, exist_ok=True)
     link, n = links / root.name, 1

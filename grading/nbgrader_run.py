@@ -23,6 +23,7 @@ def prepare_course(root: Path) -> None:
     # nbgrader's exchange (c.Exchange.root): the Assignment List panel and Formgrader fail
     # ("Error fetching courses!", "Unwritable directory") when it does not exist.
     (root / "exchange").mkdir(exist_ok=True)
+    keep_out_of_git(root)
     for name, target in (("source", SOLUTIONS), ("release", EXERCISES)):
         link = root / name
         if link.is_symlink() or not link.exists():
@@ -35,6 +36,17 @@ def prepare_course(root: Path) -> None:
             raise CourseError(
                 f"{link} is a real folder; the course expects it to be a link to {target}. "
                 "Move it aside (it is not used) and run the command again.")
+
+
+def keep_out_of_git(root: Path) -> bool:
+    """Make git ignore a course root inside this repository (a `.gitignore` of `*` in it), so no
+    student work can be committed by accident; True when it is (or already was) ignored."""
+    if not (root == REPO or REPO in root.parents) or not (REPO / ".git").exists():
+        return False
+    probe = subprocess.run(["git", "check-ignore", "-q", str(root / "submitted")], cwd=REPO, capture_output=True)
+    if probe.returncode != 0:
+        (root / ".gitignore").write_text("# A class folder: student work and grades, never committed.\n*\n")
+    return True
 
 
 def nbgrader_command(root: Path, *args: str, **extra_env: str) -> tuple[list[str], dict[str, str]]:
