@@ -102,7 +102,7 @@ def grade(exercise: str, notebook: str | None = None) -> None:
         if not result.graded:
             raise CourseError(f"Your notebook could not be graded: {result.problem}")
         nbgrader(root, "generate_feedback", exercise, "--student", student, "--force", *TEMPLATE_ARGS,
-                 "--CourseFeedback.model_answers=True", zygote=zygote)
+                 "--CourseFeedback.model_answers=True", "--CourseFeedback.alone=True", zygote=zygote)
 
     scores = submission_scores(root, exercise, student)
     print(f"Grades for {exercise}:")

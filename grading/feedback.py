@@ -14,7 +14,7 @@ same one-line, scrubbed messages.
 **Scores.** `CourseFeedback` labels each graded cell as `scores.py` describes it (a written answer
 not graded yet reads "pending", never 0), and the page's total as the terminal prints it. With
 `model_answers` it also shows, under each written answer, the model answer from `solutions/`:
-always for a learner's own `make grade`, on request for a class (`make feedback MODEL_ANSWERS=1`).
+always for a learner's own `make grade` (`alone`), on request for a class (`make feedback MODEL_ANSWERS=1`).
 The page itself is `grading/templates/course_feedback/course.html.j2`, nbgrader's page with these labels and
 long lines wrapped; `TEMPLATE_ARGS` select it.
 """
@@ -157,6 +157,7 @@ class CourseFeedback(NbGraderPreprocessor):
     the written tasks' model answers into the notebook, for the course_feedback template."""
 
     model_answers = Bool(False, help="Show the model answer under each written task.").tag(config=True)
+    alone = Bool(False, help="A learner's own copy: nobody will grade the written answers.").tag(config=True)
 
     def preprocess(self, nb: NotebookNode, resources: dict):
         info = resources["nbgrader"]
@@ -170,8 +171,8 @@ class CourseFeedback(NbGraderPreprocessor):
             score = by_name.get(meta.get("grade_id"))
             if score is None:
                 continue
-            meta["course_label"] = score.describe(alone=self.model_answers, where="below")
+            meta["course_label"] = score.describe(alone=self.alone, where="below")
             if score.written and meta["grade_id"] in models:
                 meta["model_answer"] = models[meta["grade_id"]]
-        resources["course_total"] = total_line(scores)
+        resources["course_total"] = total_line(scores, alone=self.alone)
         return nb, resources

@@ -38,8 +38,8 @@ class CellScore:
         """`2 / 3`, or for a written answer what its grade is waiting for (`alone`: no grader;
         `where`: where the model answer is shown)."""
         if self.status == PENDING:
-            return (f"written answer, not scored here (up to {self.max_score:g}): compare it with the model answer "
-                    f"{where}" if alone else f"pending: graded by hand (up to {self.max_score:g})")
+            return (f"written answer (up to {self.max_score:g}): a person grades it in a class; compare yours with "
+                    f"the model answer {where}" if alone else f"pending: graded by hand (up to {self.max_score:g})")
         extra = {BLANK: " (no answer)", HAND: " (graded by hand)"}.get(self.status, "")
         return f"{self.score:g} / {self.max_score:g}{extra}"
 
@@ -89,10 +89,13 @@ def forget_submission(root: Path, exercise: str, *students: str) -> None:
                 pass
 
 
-def total_line(scores: list[CellScore]) -> str:
+def total_line(scores: list[CellScore], alone: bool = False) -> str:
     """`9 / 11`, with the points still to be graded by hand when there are any."""
     got, out_of, pending = sum(s.score for s in scores), sum(s.max_score for s in scores), pending_points(scores)
-    return f"{got:g} / {out_of:g}" + (f" ({pending:g} pending hand grading)" if pending else "")
+    if not pending:
+        return f"{got:g} / {out_of:g}"
+    return f"{got:g} / {out_of:g} ({pending:g} " + ("for written answers, not scored here)" if alone else
+                                                   "pending hand grading)")
 
 
 def format_report(scores: list[CellScore], alone: bool = False, hints: dict | None = None) -> str:
@@ -107,11 +110,6 @@ def format_report(scores: list[CellScore], alone: bool = False, hints: dict | No
             lines.append(f"  {'':<{width}}    {hint}")
     auto = [s for s in scores if s.status == AUTO]
     lines.append(f"Autograded: {sum(s.score for s in auto):g} / {sum(s.max_score for s in auto):g}")
-    if alone:
-        written = [s for s in scores if s.written]
-        if any(s.status == PENDING for s in written):
-            lines.append("Written answers are graded by a person in a class; alone, compare yours with the "
-                         "model answer shown under it in the feedback page.")
-    else:
+    if not alone:
         lines.append(f"Total: {total_line(scores)}")
     return "\n".join(lines)
