@@ -143,7 +143,7 @@ def autograde(exercise: str, course: str | None, jobs: int = 1, student: str | N
     prepare_course(root)
     limits = Limits.from_env()
     _announce_containment(limits)
-    print(f"Grading {len(students)} submission(s) of {exercise}, {max(1, jobs)} at a time", flush=True)
+    print(f"Grading {len(students)} submission(s) of {exercise}, {min(max(1, jobs), len(students))} at a time", flush=True)
     with warm_nbgrader(str(paths.REPO)) as zygote:   # nbgrader imported once, then forked per step
         register_assignment(root, exercise, zygote)
         clear_previous_grading(root, exercise, *students)   # no stale score, even if interrupted

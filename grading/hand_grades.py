@@ -111,7 +111,7 @@ def restore(root: Path, exercise: str, student: str) -> list[str]:
         record = _file(root, exercise, student, ".changed.json")
         record.write_text(json.dumps(_read(record) + changed, indent=1, ensure_ascii=False) + "\n")
     path.unlink()
-    notes = [f"{kept} hand grade(s) or comment(s) kept (answer unchanged)"] if kept else []
+    notes = [f"hand grading of {kept} answer(s) kept (unchanged since graded)"] if kept else []
     notes += [f"{e['notebook']}/{e['cell']}: the answer changed since it was graded by hand; flagged for grading "
               f"again (earlier values in {_file(root, exercise, student, '.changed.json')})" for e in changed]
     return notes
