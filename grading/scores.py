@@ -109,7 +109,7 @@ def format_report(scores: list[CellScore], alone: bool = False, hints: dict | No
         if hint:
             lines.append(f"  {'':<{width}}    {hint}")
     auto = [s for s in scores if s.status == AUTO]
-    lines.append(f"Autograded: {sum(s.score for s in auto):g} / {sum(s.max_score for s in auto):g}")
+    lines.append(f"Total (autograded): {sum(s.score for s in auto):g} / {sum(s.max_score for s in auto):g}")
     if not alone:
         lines.append(f"Total: {total_line(scores)}")
     return "\n".join(lines)

@@ -55,12 +55,12 @@ def test_learner_grades_own_copy_end_to_end(workspace, capsys):
     commands.start(FIRST)
     commands.grade(FIRST)
     out = capsys.readouterr().out
-    assert "Autograded: 0 /" in out and "Feedback page:" in out
+    assert "Total (autograded): 0 /" in out and "Feedback page:" in out
     nb = next((workspace / FIRST).glob("*.ipynb"))
     shutil.copyfile(paths.SOLUTIONS / FIRST / nb.name, nb)   # the learner "solves" it
     commands.grade(FIRST)
     out = capsys.readouterr().out
-    total = next(line for line in out.splitlines() if line.startswith("Autograded:"))
+    total = next(line for line in out.splitlines() if line.startswith("Total (autograded):"))
     got, out_of = total.split(":")[1].split("/")
     assert float(got) == float(out_of) > 0, out
 
