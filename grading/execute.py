@@ -46,7 +46,7 @@ from . import sandbox
 from .cgroup import oom_kills
 from .limits import Limits
 
-HANG_HINT = "its code was still running: a loop that never ends, or a wait for something that never happens?"
+HANG_HINT = "a loop that never ends, or a wait for something that never happens?"
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
