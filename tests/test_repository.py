@@ -151,7 +151,7 @@ def test_every_path_named_in_the_repository_exists():
         for ref in set(REFERENCE.findall(text)):
             ref = ref.rstrip(".")
             if any(ch in ref for ch in "*<>{}") or ref.endswith(("/", "_")) or "NN" in ref:
-                continue    # a pattern (exNN_name, helpers/ch*), not a path
+                continue    # a pattern (exNN_name, helpers/chNN_name), not a path
             target = REPO / ref
             # a file, or a module named without its .py; folders made at run time (work/, .course/)
             # are not in this pattern
