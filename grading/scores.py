@@ -38,8 +38,9 @@ class CellScore:
         """`2 / 3`, or for a written answer what its grade is waiting for (`alone`: no grader;
         `where`: where the model answer is shown)."""
         if self.status == PENDING:
-            return (f"written answer (up to {self.max_score:g}): a person grades it in a class; compare yours with "
-                    f"the model answer {where}" if alone else f"pending: graded by hand (up to {self.max_score:g})")
+            return (f"not scored here (up to {self.max_score:g}): a person grades written answers in a class; "
+                    f"compare yours with the model answer {where}" if alone
+                    else f"pending: graded by hand (up to {self.max_score:g})")
         extra = {BLANK: " (no answer)", HAND: " (graded by hand)"}.get(self.status, "")
         return f"{self.score:g} / {self.max_score:g}{extra}"
 
