@@ -1,7 +1,8 @@
 """What each `make` target does: one function per command, all of them safe to re-run.
 
 No command overwrites a learner's copy in `work/` or a student's file in `submitted/`: grading
-works on copies, and only nbgrader's own outputs (autograded, feedback, gradebook rows) are replaced.
+works on copies, and only nbgrader's own outputs (autograded, feedback, gradebook rows) are replaced;
+what a grader typed in by hand is carried over (hand_grades.py).
 """
 from __future__ import annotations
 
