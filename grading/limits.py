@@ -13,6 +13,7 @@ tests all agree. Change a limit for one run by setting the variable, e.g.
 | COURSE_MAX_PROCESSES      | 256     | processes *and threads* of one submission (a fork flood stops)  |
 | COURSE_MAX_OUTPUT_KB      | 256     | output kept per cell; the rest is dropped with a note            |
 | COURSE_SUBMISSION_TIMEOUT | (auto)  | hard stop for one submission's whole grading, see below          |
+| COURSE_ISOLATE_FILES      | 1       | 0: kernels run without the file sandbox (grading/sandbox.py)     |
 
 A submission also gets a hard stop (`hard_deadline`): if its grading process as a whole runs that
 long (the student's code froze the grader, or nbgrader itself hung), everything it started is
@@ -46,6 +47,7 @@ class Limits:
     max_processes: int = 256
     max_output_kb: int = 256
     submission_timeout: float | None = None
+    isolate_files: bool = True
 
     @classmethod
     def from_env(cls) -> "Limits":
@@ -58,6 +60,7 @@ class Limits:
             max_processes=int(_number("COURSE_MAX_PROCESSES", d.max_processes)),
             max_output_kb=int(_number("COURSE_MAX_OUTPUT_KB", d.max_output_kb)),
             submission_timeout=_number("COURSE_SUBMISSION_TIMEOUT", 0) or None,
+            isolate_files=os.environ.get("COURSE_ISOLATE_FILES", "1").strip() != "0",
         )
 
     def hard_deadline(self, notebooks: int = 1) -> float:
