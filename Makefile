@@ -15,11 +15,12 @@ NB     ?=
 STUDENT ?=
 MODEL_ANSWERS ?=
 
-.PHONY: help lab test assignments start grade autograde feedback grades bench bench-grading clean-course
+.PHONY: help lab test test-fast assignments start grade autograde feedback grades bench bench-grading clean-course
 
 help:
 	@echo "make lab                      open the course in JupyterLab (keeps this terminal busy)"
 	@echo "make test                     run the whole test suite"
+	@echo "make test-fast CH=04 [METHOD=fork]  only what one chapter needs (while editing it)"
 	@echo "make start EX=ex01            copy an exercise into work/ to solve it (in a second terminal)"
 	@echo "make grade EX=ex01 [NB=path]  grade your copy, hidden tests included; feedback page beside it"
 	@echo "make assignments              regenerate exercises/ from solutions/ (instructors)"
@@ -45,7 +46,13 @@ lab: $(STAMP)
 	@$(PY) -m grading lab --course "$(COURSE)"
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadgroup
+
+# While editing one chapter: that chapter, its exercise under one start method (METHOD=, default
+# spawn), the tests of the helpers they import, and the repository checks.
+test-fast: $(STAMP)
+	@test -n "$(CH)" || { echo "Say which chapter: make test-fast CH=04"; exit 2; }
+	COURSE_TEST_METHODS="$(or $(METHOD),spawn)" $(PY) -m pytest -n auto --dist loadgroup --chapter "$(CH)"
 
 assignments: $(STAMP)
 	$(PY) -m grading assignments
