@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 COURSE ?= $(CURDIR)/.course
-JOBS   ?= $(shell $(PYTHON) -c 'import os; print(os.cpu_count() or 1)')
+JOBS   ?=
 EX     ?=
 NB     ?=
 STUDENT ?=
@@ -64,7 +64,7 @@ grade: $(STAMP)
 	$(PY) -m grading grade "$(EX)" $(if $(NB),--notebook "$(NB)")
 
 autograde: $(STAMP)
-	$(PY) -m grading autograde "$(EX)" --course "$(COURSE)" --jobs "$(JOBS)" $(if $(STUDENT),--student "$(STUDENT)")
+	$(PY) -m grading autograde "$(EX)" --course "$(COURSE)" $(if $(JOBS),--jobs "$(JOBS)") $(if $(STUDENT),--student "$(STUDENT)")
 
 feedback: $(STAMP)
 	$(PY) -m grading feedback "$(EX)" --course "$(COURSE)" $(if $(filter-out 0,$(MODEL_ANSWERS)),--model-answers)
@@ -76,4 +76,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 bench-grading: $(STAMP)
-	$(PY) benchmarks/grading.py --jobs "$(JOBS)"
+	$(PY) benchmarks/grading.py $(if $(JOBS),--jobs "$(JOBS)")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from .paths import REPO, CourseError
@@ -19,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("autograde", help="grade a class's submissions")
     p.add_argument("exercise")
     p.add_argument("--course")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--jobs", type=int, default=None, help="submissions graded at a time (default: Limits.default_jobs)")
     p.add_argument("--student", help="re-grade only this student's submission")
     p = sub.add_parser("feedback", help="write feedback pages")
     p.add_argument("exercise")

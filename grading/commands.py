@@ -123,8 +123,9 @@ def feedback_page_for(notebook: Path) -> Path:
     return notebook.with_name(notebook.stem + ".feedback.html")
 
 
-def autograde(exercise: str, course: str | None, jobs: int = 1, student: str | None = None) -> list[Graded]:
-    """Grade every submission under COURSE/submitted/*/<exercise>/ (or one `student`'s), `jobs` at a time.
+def autograde(exercise: str, course: str | None, jobs: int | None = None, student: str | None = None) -> list[Graded]:
+    """Grade every submission under COURSE/submitted/*/<exercise>/ (or one `student`'s), `jobs` at a time
+    (default: `Limits.default_jobs()`).
 
     Each submission is graded by its own contained nbgrader process (grading/submission.py), so a
     hanging or hostile one costs at most its own limits and never stalls the others. Progress is
@@ -144,11 +145,12 @@ def autograde(exercise: str, course: str | None, jobs: int = 1, student: str | N
     prepare_course(root)
     limits = Limits.from_env()
     _announce_containment(limits)
-    print(f"Grading {len(students)} submission(s) of {exercise}, {min(max(1, jobs), len(students))} at a time", flush=True)
+    jobs = max(1, jobs or limits.default_jobs())
+    print(f"Grading {len(students)} submission(s) of {exercise}, {min(jobs, len(students))} at a time", flush=True)
     with warm_nbgrader(str(paths.REPO)) as zygote:   # nbgrader imported once, then forked per step
         register_assignment(root, exercise, zygote)
         clear_previous_grading(root, exercise, *students)   # no stale score, even if interrupted
-        results = _grade_all(students, max(1, jobs),
+        results = _grade_all(students, jobs,
                              lambda s: grade_submission(zygote, root, exercise, s, limits, cleared=True),
                              lambda r: _result_row(root, exercise, r))
 

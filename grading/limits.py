@@ -73,6 +73,19 @@ class Limits:
             return self.submission_timeout
         return notebooks * (self.notebook_timeout + 2 * self.cell_timeout + 30) + 30
 
+    def default_jobs(self) -> int:
+        """How many submissions to grade at a time when the instructor does not say (JOBS=n).
+
+        Twice the CPUs this process can use: a grading spends much of its time waiting (a kernel
+        starting, a test's children sleeping, a time limit running out), so one per CPU leaves
+        the CPUs idle part of the time. Never more than the free memory holds at the memory limit.
+        """
+        import psutil
+
+        from helpers.bench import usable_cpus
+        by_memory = psutil.virtual_memory().available // (self.memory_mb * 1024 * 1024)
+        return max(1, min(2 * usable_cpus(), by_memory))
+
     def describe(self) -> str:
         return (f"{self.cell_timeout:g} s per cell, {self.notebook_timeout:g} s per notebook, "
                 f"{self.memory_mb} MB, {self.max_processes} processes/threads, "
