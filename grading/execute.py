@@ -43,6 +43,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer, Unicode
 
 from . import sandbox
+from .kernel_channels import steady
 from .cgroup import oom_kills
 from .limits import Limits
 
@@ -177,6 +178,7 @@ class ContainedExecute(Execute):
         self.km = self.create_kernel_manager()
         self.start_new_kernel()
         self.start_new_kernel_client()
+        steady(self.kc)       # a missed ZeroMQ wake-up must not look like a slow cell
         info = self.wait_for_reply(self.kc.kernel_info())
         if info:
             self.nb.metadata["language_info"] = info["content"]["language_info"]
