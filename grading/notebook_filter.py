@@ -55,8 +55,10 @@ def strip(text: str) -> str:
 
 def install(repo: Path) -> list[str]:
     """Configure the filter in `repo`'s git settings (once); return what was done, for the user."""
-    if not (repo / ".git").exists():
-        return []        # not a git checkout (a downloaded archive): nothing to protect
+    if not (repo / ".git").is_dir():
+        # not a git checkout (a downloaded archive): nothing to protect; or a worktree, whose
+        # settings are its main checkout's (that one has its own .venv for the filter to run)
+        return []
     command = f'"{sys.executable}" grading/notebook_filter.py'
     current = subprocess.run(["git", "config", "--local", "--get", f"filter.{NAME}.clean"], cwd=repo,
                              capture_output=True, text=True).stdout.strip()
