@@ -156,4 +156,49 @@ ANSWERS = [
                 p.join()
                 return p.exitcode
         ''')}),
+
+    # ---- task 5: run_in ---------------------------------------------------------------------
+    Answer("task5", "ignores the method: mp.Process uses the notebook's start method", {
+        "task5": define('''
+            def run_in(method, target, args=()):
+                p = mp.Process(target=target, args=tuple(args))
+                p.start()
+                p.join()
+                return p.exitcode
+        ''')}),
+    Answer("task5", "switches the whole notebook with set_start_method(force=True)", {
+        "task5": define('''
+            def run_in(method, target, args=()):
+                mp.set_start_method(method, force=True)
+                p = mp.Process(target=target, args=tuple(args))
+                p.start()
+                p.join()
+                return p.exitcode
+        ''')}),
+    Answer("task5", "makes the context but starts the child with mp.Process", {
+        "task5": define('''
+            def run_in(method, target, args=()):
+                ctx = mp.get_context(method)
+                p = mp.Process(target=target, args=tuple(args))
+                p.start()
+                p.join()
+                return p.exitcode
+        ''')}),
+    Answer("task5", "returns the exit code without waiting for the child", {
+        "task5": define('''
+            def run_in(method, target, args=()):
+                p = mp.get_context(method).Process(target=target, args=tuple(args))
+                p.start()
+                return p.exitcode
+        ''')}),
+    Answer(None, "variant: the context's Process used by keyword, waited for with wait()", {
+        "task5": define('''
+            def run_in(method, target, args=()):
+                from multiprocessing.connection import wait
+                child = mp.get_context(method=method).Process(target=target, args=[*args], daemon=False)
+                child.start()
+                wait([child.sentinel])
+                child.join()
+                return child.exitcode
+        ''')}),
 ]
