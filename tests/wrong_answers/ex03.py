@@ -108,14 +108,15 @@ ANSWERS = [
         ''')}),
 
     # ---- task 3: supervisor -----------------------------------------------------------------
-    Answer("task3", "terminates its helpers at the end, but not when something fails first", {
+    Answer("task3", "terminates its helpers after work(), but not when work() raises", {
         "task3": define('''
-            def supervisor(n, conn):
+            def supervisor(n, conn, work):
                 helpers = [Process(target=helper) for _ in range(n)]
                 for h in helpers:
                     h.start()
                 conn.send([h.pid for h in helpers])
                 conn.close()
+                work()
                 for h in helpers:
                     h.terminate()
         ''')}),
@@ -123,24 +124,38 @@ ANSWERS = [
         "task3": sub("Process(target=helper, daemon=True)", "Process(target=helper)")}),
     Answer("task3", "sets daemon after start() (too late: it raises)", {
         "task3": define('''
-            def supervisor(n, conn):
+            def supervisor(n, conn, work):
                 helpers = [Process(target=helper) for _ in range(n)]
                 for h in helpers:
                     h.start()
                     h.daemon = True
                 conn.send([h.pid for h in helpers])
+                work()
         ''')}),
     Answer("task3", "starts the helpers with subprocess, which multiprocessing does not stop", {
         "task3": define('''
-            def supervisor(n, conn):
+            def supervisor(n, conn, work):
                 import subprocess, sys
                 helpers = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
                            for _ in range(n)]
                 conn.send([h.pid for h in helpers])
+                work()
+        ''')}),
+    Answer("task3", "catches the exception of work() and carries on (it must propagate)", {
+        "task3": define('''
+            def supervisor(n, conn, work):
+                helpers = [Process(target=helper, daemon=True) for _ in range(n)]
+                for h in helpers:
+                    h.start()
+                conn.send([h.pid for h in helpers])
+                try:
+                    work()
+                except Exception as exc:
+                    print("work failed:", exc)
         ''')}),
     Answer(None, "variant: daemon set by attribute before start()", {
         "task3": define('''
-            def supervisor(n, conn):
+            def supervisor(n, conn, work):
                 helpers = []
                 for _ in range(n):
                     h = Process(target=helper)
@@ -148,5 +163,71 @@ ANSWERS = [
                     h.start()
                     helpers.append(h)
                 conn.send([h.pid for h in helpers])
+                work()
+        ''')}),
+    Answer(None, "variant: ordinary helpers, terminated and joined in a finally block", {
+        "task3": define('''
+            def supervisor(n, conn, work):
+                helpers = [Process(target=helper) for _ in range(n)]
+                try:
+                    for h in helpers:
+                        h.start()
+                    conn.send([h.pid for h in helpers])
+                    work()
+                finally:
+                    for h in helpers:
+                        if h.pid is not None:
+                            h.terminate()
+                    for h in helpers:
+                        if h.pid is not None:
+                            h.join()
+        ''')}),
+
+    # ---- task 5: orphan_watcher -------------------------------------------------------------
+    Answer("task5", "waits for PID 1 to become the parent (the adopter is not always init)", {
+        "task5": define('''
+            def orphan_watcher(ready, report, poll=0.05):
+                ready.set()
+                while os.getppid() != 1:
+                    time.sleep(poll)
+                report.put(os.getppid())
+        ''')}),
+    Answer("task5", "reports the parent it had, not the one that adopted it", {
+        "task5": define('''
+            def orphan_watcher(ready, report, poll=0.05):
+                parent = os.getppid()
+                ready.set()
+                while os.getppid() == parent:
+                    time.sleep(poll)
+                report.put(parent)
+        ''')}),
+    Answer("task5", "reads os.getppid() once, before the loop, and then compares stale values", {
+        "task5": define('''
+            def orphan_watcher(ready, report, poll=0.05):
+                parent = os.getppid()
+                ready.set()
+                now = os.getppid()
+                while now == parent:
+                    time.sleep(poll)
+                report.put(now)
+        ''')}),
+    Answer("task5", "waits for its parent with os.waitpid, which works only for one's own children", {
+        "task5": define('''
+            def orphan_watcher(ready, report, poll=0.05):
+                parent = os.getppid()
+                ready.set()
+                os.waitpid(parent, 0)
+                report.put(os.getppid())
+        ''')}),
+    Answer(None, "variant: psutil's view of the parent, and a longer poll", {
+        "task5": define('''
+            def orphan_watcher(ready, report, poll=0.05):
+                import psutil
+                me = psutil.Process()
+                first = me.ppid()
+                ready.set()
+                while me.ppid() == first:
+                    time.sleep(max(poll, 0.2))
+                report.put(me.parent().pid)
         ''')}),
 ]
