@@ -13,14 +13,16 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, GetG
                                     LimitOutput, SaveAutoGrades)
 
 from grading.execute import ContainedExecute
-from grading.feedback import HideHiddenTests
+from grading.feedback import CourseFeedback, HideHiddenTests
 from grading.limits import Limits
 from grading.scores import db_url
 
 c = get_config()  # noqa: F821 - provided by traitlets when this file is loaded
 
 here = Path(__file__).resolve().parent
-root = Path(os.environ.get("COURSE_ROOT") or here / ".course").resolve()
+# Not resolved: `make lab` reaches a class folder outside the repository through a link inside it,
+# and Formgrader needs the path inside (grading/commands.py, _class_folder_for_lab).
+root = Path(os.path.abspath(os.environ.get("COURSE_ROOT") or here / ".course"))
 
 c.CourseDirectory.root = str(root)
 c.CourseDirectory.source_directory = "source"
@@ -54,7 +56,7 @@ c.ContainedExecute.oom_events_file = os.environ.get("COURSE_OOM_EVENTS", "")
 # Each kernel sees only the system, Python, helpers/ and a private copy of its own folder: never the
 # hidden tests, the gradebook or other submissions (grading/sandbox.py). COURSE_ISOLATE_FILES=0 turns
 # it off, e.g. to debug an exercise that needs a file from elsewhere.
-c.ContainedExecute.isolate_files = os.environ.get("COURSE_ISOLATE_FILES", "1") != "0"
+c.ContainedExecute.isolate_files = limits.isolate_files
 c.Autograde.autograde_preprocessors = [
     ContainedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
     AssignLatePenalties, CheckCellMetadata]
@@ -62,5 +64,7 @@ c.Autograde.autograde_preprocessors = [
 # A deleted or de-tagged test cell is restored from the gradebook and graded, not skipped.
 c.OverwriteCells.add_missing_cells = True
 
-# Feedback shows the learner what failed, never the hidden tests themselves.
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests]
+# Feedback shows the learner what failed, never the hidden tests themselves; a written answer not
+# graded yet reads "pending" (the course's page template, grading/templates/course_feedback, which
+# `make feedback` and `make grade` select with grading.feedback.TEMPLATE_ARGS).
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, HideHiddenTests, CourseFeedback]

@@ -78,10 +78,12 @@ def children_cpu() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=20)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, default=None, help="default: what `make autograde` uses")
     parser.add_argument("--exercise", default=None)
     args = parser.parse_args()
     exercise = paths.resolve_exercise(args.exercise or paths.exercise_names()[0])
+    from grading.limits import Limits
+    args.jobs = args.jobs or Limits.from_env().default_jobs()
 
     cores = cores_available(max(2, args.jobs)) if args.jobs > 1 else 1.0
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:

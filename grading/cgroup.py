@@ -51,7 +51,7 @@ def _v2_dir(own: dict[str, str]) -> Path | None:
 
 
 class Cgroup:
-    """One submission's cgroup(s). Use `create`, then `join` in the child, then `destroy`."""
+    """One submission's cgroup(s). Use `create`, put the grader in `dirs` (the zygote does), then `destroy`."""
 
     def __init__(self, dirs: list[Path], memory_file: Path | None, pids_file: Path | None,
                  events_file: Path | None):
@@ -105,12 +105,6 @@ class Cgroup:
                     pass
             return None
 
-    def join(self, pid: int = 0) -> None:
-        """Move `pid` (0: the calling process) into this cgroup; its future children follow."""
-        pid = pid or os.getpid()
-        for d in self.dirs:
-            (d / "cgroup.procs").write_text(str(pid))
-
     def pids(self) -> set[int]:
         """Every process still in the cgroup (they may be in other PID namespaces: host PIDs)."""
         found: set[int] = set()
@@ -120,17 +114,6 @@ class Cgroup:
             except OSError:
                 pass
         return found
-
-    def oom_kills(self) -> int:
-        """How many processes the kernel killed for exceeding the memory limit."""
-        try:
-            for line in self.events_file.read_text().splitlines():
-                key, _, value = line.partition(" ")
-                if key == "oom_kill":
-                    return int(value)
-        except (OSError, AttributeError, ValueError):
-            pass
-        return 0
 
     def kill_all(self, timeout: float = 10) -> set[int]:
         """SIGKILL every process in the cgroup until it is empty; return the PIDs that were found.
@@ -167,6 +150,19 @@ class Cgroup:
         return leftovers
 
 
+def oom_kills(events_file: str | os.PathLike | None) -> int:
+    """How many processes the kernel killed for exceeding the memory limit, from a cgroup's
+    `events_file` (v2 memory.events, v1 memory.oom_control); 0 when there is none."""
+    try:
+        for line in Path(events_file).read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+    except (OSError, TypeError, ValueError):
+        pass
+    return 0
+
+
 def _parents() -> list[Path]:
     """The folders our grading cgroups are made in (v2: one; v1: memory and pids)."""
     own = _own_paths()
@@ -198,10 +194,3 @@ def sweep_stale(prefix: str = "course-grade") -> list[Path]:
                 pass
     return removed
 
-
-def cgroup_of(pid: int = 0) -> str:
-    """The raw /proc/PID/cgroup text, for diagnostics."""
-    try:
-        return Path(f"/proc/{pid or 'self'}/cgroup").read_text()
-    except OSError:
-        return ""

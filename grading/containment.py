@@ -30,7 +30,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from .cgroup import Cgroup
+from .cgroup import Cgroup, oom_kills
 from .limits import Limits
 from .zygote import Zygote
 
@@ -62,8 +62,7 @@ def capabilities() -> Capabilities:
         warnings.append(f"no PID namespace ({why}): leftover processes are found through a "
                         "subreaper instead, and submissions share the network (ports may collide)")
     from .sandbox import probe as sandbox_probe
-    no_sandbox = ("turned off by COURSE_ISOLATE_FILES=0" if os.environ.get("COURSE_ISOLATE_FILES", "1") == "0"
-                  else sandbox_probe())
+    no_sandbox = "turned off by COURSE_ISOLATE_FILES=0" if not Limits.from_env().isolate_files else sandbox_probe()
     cgroup = Cgroup.create(memory_bytes=1 << 30, max_pids=64, prefix="course-probe")
     if cgroup is not None:
         cgroup.destroy()
@@ -124,7 +123,7 @@ def run_contained(zygote: Zygote | None, nbgrader_args: list[str], limits: Limit
                 _stop(pid, caps.namespaces)
                 status = zygote.wait(rid, timeout=60)
         finally:
-            oom = cgroup.oom_kills() if cgroup else 0
+            oom = oom_kills(cgroup.events_file) if cgroup else 0
             leftovers = len(cgroup.destroy()) if cgroup else 0
         log.seek(0, os.SEEK_END)
         log.seek(max(0, log.tell() - 1_000_000))   # a flood on the kernel's stderr stays out of memory

@@ -43,9 +43,11 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer, Unicode
 
 from . import sandbox
+from .kernel_channels import steady
+from .cgroup import oom_kills
 from .limits import Limits
 
-HANG_HINT = "an endless loop, a deadlock, or a join()/get()/acquire() that never returns?"
+HANG_HINT = "a loop that never ends, or a wait for something that never happens?"
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -115,7 +117,7 @@ class ContainedExecute(Execute):
         budget_bound = left < self._cell_timeout
         self._timed_out = False
         self._output_bytes, self._dropped = 0, False
-        ooms = self._oom_kills()
+        ooms = oom_kills(self.oom_events_file or None)
         try:
             self.preprocess_cell(cell, self.resources, index)
         except DeadKernelError:
@@ -176,6 +178,7 @@ class ContainedExecute(Execute):
         self.km = self.create_kernel_manager()
         self.start_new_kernel()
         self.start_new_kernel_client()
+        steady(self.kc)       # a missed ZeroMQ wake-up must not look like a slow cell
         info = self.wait_for_reply(self.kc.kernel_info())
         if info:
             self.nb.metadata["language_info"] = info["content"]["language_info"]
@@ -229,18 +232,8 @@ class ContainedExecute(Execute):
             if msg["parent_header"].get("msg_id") == msg_id:
                 return True
 
-    def _oom_kills(self) -> int:
-        try:
-            with open(self.oom_events_file or os.devnull) as fh:
-                for line in fh:
-                    if line.startswith("oom_kill "):
-                        return int(line.split()[1])
-        except (OSError, ValueError):
-            pass
-        return 0
-
     def _death_reason(self, ooms_before: int) -> str:
-        if self._oom_kills() > ooms_before:
+        if oom_kills(self.oom_events_file or None) > ooms_before:
             return ("the kernel was killed for using more memory than the limit allows "
                     f"({Limits.from_env().memory_mb} MB per submission)")
         code = None

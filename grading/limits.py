@@ -13,6 +13,7 @@ tests all agree. Change a limit for one run by setting the variable, e.g.
 | COURSE_MAX_PROCESSES      | 256     | processes *and threads* of one submission (a fork flood stops)  |
 | COURSE_MAX_OUTPUT_KB      | 256     | output kept per cell; the rest is dropped with a note            |
 | COURSE_SUBMISSION_TIMEOUT | (auto)  | hard stop for one submission's whole grading, see below          |
+| COURSE_ISOLATE_FILES      | 1       | 0: kernels run without the file sandbox (grading/sandbox.py)     |
 
 A submission also gets a hard stop (`hard_deadline`): if its grading process as a whole runs that
 long (the student's code froze the grader, or nbgrader itself hung), everything it started is
@@ -46,6 +47,7 @@ class Limits:
     max_processes: int = 256
     max_output_kb: int = 256
     submission_timeout: float | None = None
+    isolate_files: bool = True
 
     @classmethod
     def from_env(cls) -> "Limits":
@@ -58,6 +60,7 @@ class Limits:
             max_processes=int(_number("COURSE_MAX_PROCESSES", d.max_processes)),
             max_output_kb=int(_number("COURSE_MAX_OUTPUT_KB", d.max_output_kb)),
             submission_timeout=_number("COURSE_SUBMISSION_TIMEOUT", 0) or None,
+            isolate_files=os.environ.get("COURSE_ISOLATE_FILES", "1").strip() != "0",
         )
 
     def hard_deadline(self, notebooks: int = 1) -> float:
@@ -69,6 +72,19 @@ class Limits:
         if self.submission_timeout:
             return self.submission_timeout
         return notebooks * (self.notebook_timeout + 2 * self.cell_timeout + 30) + 30
+
+    def default_jobs(self) -> int:
+        """How many submissions to grade at a time when the instructor does not say (JOBS=n).
+
+        Twice the CPUs this process can use: a grading spends much of its time waiting (a kernel
+        starting, a test's children sleeping, a time limit running out), so one per CPU leaves
+        the CPUs idle part of the time. Never more than the free memory holds at the memory limit.
+        """
+        import psutil
+
+        from helpers.bench import usable_cpus
+        by_memory = psutil.virtual_memory().available // (self.memory_mb * 1024 * 1024)
+        return max(1, min(2 * usable_cpus(), by_memory))
 
     def describe(self) -> str:
         return (f"{self.cell_timeout:g} s per cell, {self.notebook_timeout:g} s per notebook, "

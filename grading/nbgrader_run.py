@@ -20,6 +20,10 @@ def prepare_course(root: Path) -> None:
     the repository keeps them, and let a class folder elsewhere hold nothing but `submitted/`.
     """
     root.mkdir(parents=True, exist_ok=True)
+    # nbgrader's exchange (c.Exchange.root): the Assignment List panel and Formgrader fail
+    # ("Error fetching courses!", "Unwritable directory") when it does not exist.
+    (root / "exchange").mkdir(exist_ok=True)
+    keep_out_of_git(root)
     for name, target in (("source", SOLUTIONS), ("release", EXERCISES)):
         link = root / name
         if link.is_symlink() or not link.exists():
@@ -34,6 +38,17 @@ def prepare_course(root: Path) -> None:
                 "Move it aside (it is not used) and run the command again.")
 
 
+def keep_out_of_git(root: Path) -> bool:
+    """Make git ignore a course root inside this repository (a `.gitignore` of `*` in it), so no
+    student work can be committed by accident; True when it is (or already was) ignored."""
+    if not (root == REPO or REPO in root.parents) or not (REPO / ".git").exists():
+        return False
+    probe = subprocess.run(["git", "check-ignore", "-q", str(root / "submitted")], cwd=REPO, capture_output=True)
+    if probe.returncode != 0:
+        (root / ".gitignore").write_text("# A class folder: student work and grades, never committed.\n*\n")
+    return True
+
+
 def nbgrader_command(root: Path, *args: str, **extra_env: str) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that run `nbgrader ARGS` on this course root."""
     env = dict(os.environ)
@@ -42,19 +57,26 @@ def nbgrader_command(root: Path, *args: str, **extra_env: str) -> tuple[list[str
     return [sys.executable, "-m", "nbgrader", *args], env
 
 
+# What nbgrader logs when it fails on one submission (its other ERROR lines, such as a cell
+# timeout, are not failures).
+NBGRADER_FAILED = "There was an error processing"
+
+
 def failed(returncode: int, log: str) -> bool:
-    """Whether an nbgrader run went wrong. Its log can hold ERROR lines that are not failures
-    (a cell timeout is logged as one), so look for the failure nbgrader reports per submission."""
-    return returncode != 0 or "There was an error processing" in log
+    """Whether an nbgrader run went wrong: a non-zero exit, or a submission it failed on."""
+    return returncode != 0 or NBGRADER_FAILED in log
 
 
 def nbgrader(root: Path, *args: str, timeout: float | None = None, zygote=None, **extra_env: str) -> str:
     """Run `nbgrader ARGS` on the course root and return its log; raise CourseError if it fails.
 
-    With a `zygote` (see zygote.py) the run is forked from an nbgrader that is already imported,
-    which saves about 2.5 s; only for our own steps, never for student code.
+    With a `zygote` (see zygote.py), or the one `zygote.keep_warm()` keeps, the run is forked from an
+    nbgrader that is already imported, which saves its start-up; only for our own steps, never for
+    student code.
     """
+    from .zygote import kept
     cmd, env = nbgrader_command(root, *args, **extra_env)
+    zygote = zygote or kept()
     if zygote is not None:
         code, log = zygote.run(cmd[3:], env, str(REPO), timeout or 600)
         if failed(code, log):

@@ -4,7 +4,8 @@
 (a learner's own copy), so both get the same protections:
 
 1. Forget any earlier grading of this submission (gradebook rows, autograded copy, feedback), so
-   a failure can never leave a stale score behind.
+   a failure can never leave a stale score behind; what a grader typed in by hand is saved first
+   and put back afterwards (`hand_grades.py`).
 2. Run `nbgrader autograde` for this one student inside `containment.run_contained`: forked
    from a warm zygote into its own PID/network namespace, cgroup limits, and a hard deadline.
    Inside, `ContainedExecute` deals with slow, hung and crashing cells and notes each problem
@@ -22,10 +23,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths
+from . import hand_grades, paths
 from .containment import Outcome, run_contained
 from .limits import Limits
-from .nbgrader_run import REPO, failed, nbgrader, nbgrader_command, tail
+from .nbgrader_run import NBGRADER_FAILED, REPO, failed, nbgrader, nbgrader_command, tail
 from .paths import CourseError
 from .repair import REPAIRED, is_damaged, write_repaired
 from .scores import forget_submission, submission_scores
@@ -43,7 +44,9 @@ class Graded:
 
 
 def clear_previous_grading(root: Path, exercise: str, *students: str, keep_submission: bool = True) -> None:
-    """Forget earlier gradings of these submissions: gradebook rows, autograded copies, feedback."""
+    """Forget earlier gradings of these submissions: gradebook rows, autograded copies, feedback.
+    Hand grades and comments are saved first, for `hand_grades.restore`."""
+    hand_grades.save(root, exercise, *students)
     forget_submission(root, exercise, *students)
     for student in students:
         for step in ["autograded", "feedback", REPAIRED] + ([] if keep_submission else ["submitted"]):
@@ -79,7 +82,7 @@ def grade_submission(zygote: Zygote, root: Path, exercise: str, student: str,
 
     if not outcome.timed_out and not failed(outcome.returncode, outcome.output) \
             and submission_scores(root, exercise, student) is not None:
-        return Graded(student, outcome.seconds, True, notes=notes)
+        return Graded(student, outcome.seconds, True, notes=notes + hand_grades.restore(root, exercise, student))
 
     if outcome.timed_out:
         problem = (f"grading was stopped after {deadline:.0f} s (the hard limit for this exercise): "
@@ -96,13 +99,13 @@ def _autograde(zygote, root, exercise, student, limits, deadline, extra=()) -> O
     try:
         return run_contained(zygote, cmd[3:], limits, deadline=deadline, env=env, cwd=str(REPO))
     except (RuntimeError, OSError) as exc:     # the zygote itself is gone: report, do not crash the class
-        return Outcome(1, f"There was an error processing this submission: {exc}", 0.0)
+        return Outcome(1, f"{NBGRADER_FAILED} this submission: {exc}", 0.0)
 
 
 def _crashed_in_nbgrader(outcome: Outcome) -> bool:
     """nbgrader raised on the notebook itself (not a timeout, not a killed grader)."""
     return (not outcome.timed_out and 0 < outcome.returncode < 128
-            and "There was an error processing" in outcome.output)
+            and NBGRADER_FAILED in outcome.output)
 
 
 def _notes(outcome: Outcome, limits: Limits) -> list[str]:
@@ -131,4 +134,6 @@ def _record_zero(zygote: Zygote, root: Path, exercise: str, student: str, proble
     except CourseError:
         clear_previous_grading(root, exercise, student)
         return Graded(student, seconds, False, problem, notes)
-    return Graded(student, seconds, submission_scores(root, exercise, student) is not None, problem, notes)
+    if submission_scores(root, exercise, student) is None:
+        return Graded(student, seconds, False, problem, notes)
+    return Graded(student, seconds, True, problem, notes + hand_grades.restore(root, exercise, student))

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import traceback
+from contextlib import contextmanager
 
 from . import jail, namespaces
 
@@ -61,11 +62,18 @@ def _fork_nbgrader(argv: list[str]) -> int:
     return pid
 
 
+_WAKE: tuple[int, int] | None = None     # the server's SIGCHLD self-pipe (see serve)
+
+
 def _grader(req: dict) -> None:
     """In C (never returns): contain this process, then grade inside the containment."""
     import resource
     code = 70
     try:
+        signal.set_wakeup_fd(-1)                 # the server's SIGCHLD wake-up is not ours
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in _WAKE or ():
+            os.close(fd)
         os.setpgid(0, 0)
         log = os.open(req["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         null = os.open(os.devnull, os.O_RDONLY)
@@ -112,14 +120,29 @@ def serve() -> None:
     from . import execute, feedback, sandbox  # noqa: F401 - what nbgrader_config.py imports
     sandbox.probe()  # once, here: every forked grader inherits the answer
     gc.freeze()     # keep the collector from touching (and so copying) shared pages in each fork
+    # A grader's exit wakes the loop at once (SIGCHLD writes to this pipe), instead of a poll
+    # every few milliseconds adding its interval to every grading.
+    global _WAKE
+    _WAKE = os.pipe()
+    for fd in _WAKE:
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(_WAKE[1])
+    signal.signal(signal.SIGCHLD, lambda *_: None)
     out = sys.stdout
     print(json.dumps({"ready": True}), file=out, flush=True)
     running: dict[int, str] = {}
     buffer = b""
     open_input = True
     while open_input or running:
-        ready, _, _ = select.select([0] if open_input else [], [], [], 0.05)
-        if ready:
+        ready, _, _ = select.select(([0] if open_input else []) + [_WAKE[0]], [], [], 1.0)
+        if _WAKE[0] in ready:
+            while True:
+                try:
+                    if not os.read(_WAKE[0], 4096):
+                        break
+                except BlockingIOError:
+                    break
+        if 0 in ready:
             chunk = os.read(0, 65536)
             open_input = bool(chunk)
             buffer += chunk
@@ -239,6 +262,8 @@ class NoZygote:
 
 
 _prestarted: Zygote | None = None
+_keep: str | None = None          # set by keep_warm(): the working folder for a kept zygote
+_kept: Zygote | None = None
 
 
 def prestart(cwd: str) -> None:
@@ -248,13 +273,62 @@ def prestart(cwd: str) -> None:
     `warm_nbgrader()` then uses this zygote instead of starting one.
     """
     global _prestarted
-    if hasattr(os, "fork") and _prestarted is None:
+    if hasattr(os, "fork") and _prestarted is None and _keep is None:
         _prestarted = Zygote(cwd=cwd)
+
+
+class _Lent:
+    """A kept zygote lent to one `with` block, which must not close it."""
+
+    def __init__(self, zygote: Zygote):
+        self.zygote = zygote
+
+    def __enter__(self) -> Zygote:
+        return self.zygote
+
+    def __exit__(self, *exc):
+        return False
+
+
+def kept() -> Zygote | None:
+    """Inside `keep_warm()`: the process's zygote, started on first use. Elsewhere: None."""
+    global _kept
+    if _keep is not None and (_kept is None or _kept.proc.poll() is not None):   # none yet, or it died
+        _kept = Zygote(cwd=_keep)
+    return _kept
+
+
+def kept_pid() -> int | None:
+    """The kept zygote's process id, if one is running (the test suite does not count it as a leftover)."""
+    return _kept.proc.pid if _kept is not None else None
+
+
+@contextmanager
+def keep_warm(cwd: str):
+    """Keep one zygote for every grading command run in this process until the block ends.
+
+    A process that grades many times (the test suite) then imports nbgrader once, not once per
+    command: `warm_nbgrader()` lends this zygote, and `nbgrader_run.nbgrader()` forks from it.
+    Each request carries its own environment and working folder, so commands stay independent.
+    """
+    global _keep, _kept
+    if not hasattr(os, "fork") or _keep is not None:
+        yield
+        return
+    _keep = cwd
+    try:
+        yield
+    finally:
+        zygote, _kept, _keep = _kept, None, None
+        if zygote is not None:
+            zygote.close()
 
 
 def warm_nbgrader(cwd: str):
     """A `Zygote` where fork() exists, else a context that yields None (plain subprocesses)."""
     global _prestarted
+    if kept() is not None:
+        return _Lent(kept())
     if _prestarted is not None:
         zygote, _prestarted = _prestarted, None
         return zygote

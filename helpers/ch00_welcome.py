@@ -11,6 +11,7 @@ import platform
 import sys
 import sysconfig
 import time
+import warnings
 
 from . import bench, gil
 
@@ -60,19 +61,26 @@ def problems() -> list[str]:
         found.append("This is not CPython: the GIL chapters describe CPython only.")
     for name in PACKAGES:
         if package_version(name) is None:
-            found.append(f"{name} is not installed in this kernel's environment: run `make lab` from the "
-                         "course folder, and pick the course's kernel.")
+            found.append(f"{name} is not installed in the Python that runs this notebook: run `make lab` from "
+                         "the course folder, and choose the course's environment in JupyterLab's "
+                         "Kernel > Change Kernel menu.")
     return found
 
 
 def start_cost(method: str, repeats: int = 3) -> float:
-    """Median seconds to start and join a process that does nothing, with start method `method`."""
+    """Median seconds to start and join a process that does nothing, with start method `method`.
+
+    Forking this notebook's process warns on 3.12+ (it runs several threads; chapter 02 explains);
+    the child here does nothing, so the warning is silenced.
+    """
     ctx = multiprocessing.get_context(method)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         p = ctx.Process(target=do_nothing)
-        p.start()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            p.start()
         p.join()
         times.append(time.perf_counter() - t0)
         if p.exitcode != 0:

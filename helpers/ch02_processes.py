@@ -2,7 +2,7 @@
 
 Why they live here and not in the notebook: under the `spawn` and `forkserver` start methods a
 child process receives its target *by name* ("helpers.ch02_processes.task") and imports it. A
-function typed into a notebook belongs to the kernel's `__main__`, which a fresh interpreter
+function typed into a notebook belongs to that notebook's `__main__`, which a fresh interpreter
 cannot import, so the child would die with `AttributeError: Can't get attribute ...`.
 
 Reporting back: a child's `print` reaches a notebook only through Jupyter's output capture,
@@ -76,7 +76,7 @@ class Sleeper(Process):
 
 
 class OriginalSleeper(Process):
-    """The original tutorial's pitfall: the name is set *before* `Process.__init__`, which then overwrites it."""
+    """The pitfall the original tutorial warns about: a name set *before* `Process.__init__` is overwritten."""
 
     def __init__(self, seconds: float, name: str):
         self.name = name              # set first ...
@@ -163,10 +163,30 @@ def noop() -> None:
     """Do nothing: starting and joining this measures the cost of a process itself."""
 
 
-def stamp(out) -> None:
-    """Send back (name, start, end) times on the course clock, around a tiny piece of work."""
-    start = time.perf_counter()
-    out.put((current_process().name, start, time.perf_counter()))
+def fork_cost(repeats: int = 10) -> tuple[float, int]:
+    """(median seconds to start and join a `fork` child that does nothing, this process's resident
+    memory in bytes). fork() copies the parent's page tables, so the first figure grows with the second.
+
+    Forking a process that runs several threads (this notebook's does) warns on 3.12+; the child here
+    does nothing, so the warning is silenced.
+    """
+    import multiprocessing
+    import statistics
+    import warnings
+
+    import psutil
+
+    ctx = multiprocessing.get_context("fork")
+    times = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for _ in range(repeats):
+            t = time.perf_counter()
+            p = ctx.Process(target=noop)
+            p.start()
+            p.join()
+            times.append(time.perf_counter() - t)
+    return statistics.median(times), psutil.Process().memory_info().rss
 
 
 # --- scripts in a fresh interpreter ---------------------------------------------------------------
@@ -219,14 +239,14 @@ def start_methods_diagram(ax=None):
     panels = [
         ("fork", [(0.5, 0.8, parent_text, DIAGRAM_COLORS["box"]),
                   (0.5, 0.18, "child = copy of the parent\nsame globals, same objects\n(copy-on-write)\nonly 1 thread", DIAGRAM_COLORS["box"])],
-         "fork(): copy everything", "fast; unsafe if other threads\nheld locks at that instant"),
+         "fork(): copy everything", "no new interpreter; cost grows with\nthe parent's memory; unsafe if other\nthreads held locks at that instant"),
         ("spawn", [(0.5, 0.8, parent_text, DIAGRAM_COLORS["box"]),
                    (0.5, 0.18, "child = new interpreter\nimports main script + target's\nmodule; unpickles target, args", DIAGRAM_COLORS["box 2"])],
-         "start python, send\npickled target + args", "slow (a whole interpreter);\nsafe; needs importable target"),
+         "start python, send\npickled target + args", "a whole interpreter start and its\nimports, every time; safe;\nneeds an importable target"),
         ("forkserver", [(0.5, 0.86, parent_text, DIAGRAM_COLORS["box"]),
                         (0.5, 0.5, "fork server: started once,\nfresh interpreter, 1 thread", DIAGRAM_COLORS["box 2"]),
                         (0.5, 0.14, "child = fork of the server;\nunpickles target, args", DIAGRAM_COLORS["box 2"])],
-         "", "fast after the first start;\nsafe; needs importable target"),
+         "", "one fork of a small server (started\nonce); safe; needs an\nimportable target"),
     ]
     for ax_, (name, boxes, arrow_text, note) in zip(axes, panels):
         for x, y, text, color in boxes:

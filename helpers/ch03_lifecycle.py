@@ -147,31 +147,20 @@ def quick_job(seconds: float = 0.1) -> None:
     time.sleep(seconds)
 
 
-def parent_of_orphan(conn, seconds: float) -> None:
-    """Start a grandchild (a plain sleeping Python process), send its pid, then wait to be killed.
-
-    When the notebook kills this process, the grandchild keeps running: it is an orphan.
+def parent_of_orphan(conn, seconds: float, returns_after: float | None = None) -> None:
+    """Start a grandchild (a plain Python process that sleeps `seconds`), send its pid, then either
+    wait to be killed (`returns_after` None) or return after `returns_after` seconds without waiting
+    for the grandchild. Either way the grandchild outlives this process: it becomes an orphan.
     """
     child = subprocess.Popen(sleeper_command(seconds))
     conn.send(child.pid)
     conn.close()
+    if returns_after is not None:
+        time.sleep(returns_after)
+        child.returncode = 0     # we leave it running on purpose: tell Popen's destructor not to warn
+        return
     time.sleep(seconds)
     child.wait()
-
-
-def parent_with_daemon(conn, daemon_seconds: float, worker_seconds: float, linger: float) -> None:
-    """Start a daemon child and a normal child, send both pids, linger, then return normally.
-
-    On the way out multiprocessing terminates the daemon (it never finishes its sleep) and
-    waits for the normal child (its work is not cut short).
-    """
-    daemon = multiprocessing.Process(target=time.sleep, args=(daemon_seconds,), name="daemon", daemon=True)
-    worker = multiprocessing.Process(target=time.sleep, args=(worker_seconds,), name="worker")
-    daemon.start()
-    worker.start()
-    conn.send({"daemon": daemon.pid, "worker": worker.pid})
-    conn.close()
-    time.sleep(linger)
 
 
 def daemon_tries_children(out) -> None:

@@ -4,29 +4,41 @@ Every function here runs in a child process, so it lives in a module (under `spa
 `forkserver` a child imports its target by module and name). They are small on purpose: the
 chapter prints their source next to the parent code that drives them.
 
+Simulated work ("make an item", "process an item") is real CPU work, `helpers.workloads.spin`,
+so a picture that draws it as running tells the truth (a `sleep` would be blocked).
+
 Timelines: the workers that chapter 05 draws take an optional `rec`, a
-`helpers.recording.Recorder`, and note their state changes on it (one clock across processes,
-about 0.1 us per event, so the recording does not change what it shows).
+`helpers.recording.Recorder`, and note their state changes on it (one clock across processes;
+an event costs far less than the steps it records: see docs/design-notes.md).
+
+The last part runs unrelated programs (`python -m helpers.ch05_ipc ...`) that attach to a
+shared-memory block by name, to show what the resource tracker does to it.
 """
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
-STOP = None   # the sentinel: "no more items". One per consumer, sent after every producer is done.
+from .workloads import spin
+
+# The sentinel: an ordinary value meaning "no more items", one per consumer, sent after every
+# producer is done. (Not `Process.sentinel`, the OS handle that becomes ready when a process ends.)
+STOP = None
 
 
 # ---------------------------------------------------------------- queue and pipe basics
 def squarer(inbox, outbox, work: float = 0.0) -> None:
     """Take numbers from `inbox`, put (pid, n, n*n) on `outbox`, until the sentinel arrives.
 
-    `work` (seconds) is a pause per number, standing for a real computation.
+    `work` is the CPU seconds spent per number (`spin`), standing for a real computation.
     """
     while True:
         n = inbox.get()
         if n is STOP:
             break
-        time.sleep(work)
+        spin(work)
         outbox.put((os.getpid(), n, n * n))
 
 
@@ -51,17 +63,17 @@ def queue_echo(inbox, outbox) -> None:
 
 # ---------------------------------------------------------------- producers and consumers
 def producer(q, name: str, n_items: int, make: float = 0.0, rec=None) -> None:
-    """Put `n_items` items named "<name>-<i>" on `q`, taking `make` seconds to make each one.
+    """Put `n_items` items named "<name>-<i>" on `q`, taking `make` CPU seconds to make each one.
 
     No sentinel here: the producer does not know how many consumers there are. Whoever started
     the consumers sends their sentinels, once every producer has finished.
     With `rec` (a `helpers.recording.Recorder`), record a timeline: "running" while making an
-    item, "blocked" while waiting in put() for room in the queue.
+    item (real CPU work), "blocked" while in put() (waiting for room in a bounded queue).
     """
     for i in range(n_items):
         if rec is not None:
             rec.state("running")
-        time.sleep(make)
+        spin(make)
         if rec is not None:
             rec.state("blocked")
         q.put(f"{name}-{i}")
@@ -77,11 +89,11 @@ def original_producer(q, name: str, n_items: int, make: float = 0.0, rec=None) -
 
 
 def consumer(q, name: str, done, work: float = 0.0, rec=None) -> None:
-    """Take items from `q` until a sentinel; "process" each (`work` seconds), report it on `done`.
+    """Take items from `q` until a sentinel; process each (`work` CPU seconds), report it on `done`.
 
     Sends (name, item) on `done` for each item, then (name, STOP) as it leaves, so the parent
     can tell which consumers exited. With `rec` (a Recorder), record a timeline: "blocked" while
-    waiting in get(), "running" while working on an item.
+    waiting in get(), "running" while working on an item (real CPU work).
     """
     while True:
         if rec is not None:
@@ -91,7 +103,7 @@ def consumer(q, name: str, done, work: float = 0.0, rec=None) -> None:
             break
         if rec is not None:
             rec.state("running")
-        time.sleep(work)
+        spin(work)
         done.put((name, item))
     if rec is not None:
         rec.done()
@@ -109,7 +121,7 @@ def joinable_consumer(q, name: str, done, work: float = 0.0) -> None:
         try:
             if item is STOP:
                 return
-            time.sleep(work)
+            spin(work)
             done.put((name, item))
         finally:
             q.task_done()
@@ -162,3 +174,121 @@ def sum_from_queue(q, out) -> None:
     """Take one numpy array from `q` (pickled, copied through a pipe), sum it, report like above."""
     arr = q.get()
     out.put((float(arr.sum()), time.perf_counter()))
+
+
+# ---------------------------------------------------------------- how much a pipe holds
+def pipe_capacity() -> int | None:
+    """How many bytes an OS pipe on this machine accepts before a writer has to wait.
+
+    Measured, not looked up: fill a fresh pipe with non-blocking writes until the OS says "would
+    block". (A `multiprocessing.Queue` on Linux and macOS sends through such a pipe.) None where
+    that cannot be done (on Windows, `os.set_blocking` works on pipes only from Python 3.12).
+    """
+    r, wfd = os.pipe()
+    try:
+        os.set_blocking(wfd, False)
+        total, chunk = 0, b"x" * 1024
+        while True:
+            try:
+                written = os.write(wfd, chunk)
+            except BlockingIOError:
+                return total
+            if not written:                # a full non-blocking pipe may also say "0 bytes"
+                return total
+            total += written
+    except (AttributeError, OSError):
+        return None
+    finally:
+        os.close(r)
+        os.close(wfd)
+
+
+# ---------------------------------------------------------------- shared memory and the resource tracker
+TRACK_PARAMETER = sys.version_info >= (3, 13)    # SharedMemory(..., track=False) exists from 3.13
+
+
+def block_exists(name: str) -> bool:
+    """Can a shared-memory block still be found by `name`? (Attaching is the only portable test.)"""
+    from multiprocessing import shared_memory
+    try:
+        shm = shared_memory.SharedMemory(name=name, **({"track": False} if TRACK_PARAMETER else {}))
+    except FileNotFoundError:
+        return False
+    shm.close()
+    return True
+
+
+def run_program(*args: str, timeout: float = 30.0) -> subprocess.CompletedProcess:
+    """Run `python -m helpers.ch05_ipc ARGS...`: a separate program, unrelated to this one.
+
+    Reading its output to the end waits for its resource tracker too (the tracker inherits the
+    program's stderr and exits after it has cleaned up), so whatever it was going to unlink is
+    gone when this returns. (`helpers.subproc` would kill the tracker at once, before it cleans up.)
+    """
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    return subprocess.run([sys.executable, "-m", "helpers.ch05_ipc", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=root)
+
+
+def tracker_warnings(stderr: str) -> list[str]:
+    """The resource tracker's warnings in a program's stderr, without the file paths around them."""
+    return [line.split("UserWarning: ", 1)[1] for line in stderr.splitlines() if "UserWarning: resource_tracker" in line]
+
+
+def stranger(name: str, track: bool = True) -> None:
+    """An unrelated program: attach to the block `name`, print its first bytes, close it, exit.
+
+    It never calls unlink(): it does not own the block. With `track=False` (3.13+) it also
+    tells its resource tracker to keep out.
+    """
+    from multiprocessing import shared_memory
+    shm = shared_memory.SharedMemory(name=name, **({} if track else {"track": False}))
+    print(bytes(shm.buf[:5]).decode())
+    shm.close()
+
+
+def share_with_a_stranger(stranger_tracks: bool = True) -> dict:
+    """Create a block, let an unrelated program attach to it and leave, then look for the block.
+
+    Run this in a program of its own (the chapter uses `helpers.subproc.call`), so that the
+    notebook's resource tracker has nothing to do with it. Returns what the stranger read and
+    said, and whether the creator could still find its block afterwards.
+    """
+    from multiprocessing import shared_memory
+    if not stranger_tracks and not TRACK_PARAMETER:
+        raise ValueError(f"SharedMemory(track=False) needs Python 3.13+; this is {sys.version.split()[0]}")
+    shm = shared_memory.SharedMemory(create=True, size=16)
+    try:
+        shm.buf[:5] = b"hello"
+        run = run_program("stranger", shm.name, *([] if stranger_tracks else ["--no-track"]))
+        return {"stranger read": run.stdout.strip(), "stranger's tracker said": tracker_warnings(run.stderr),
+                "block still there for its creator": block_exists(shm.name)}
+    finally:
+        shm.close()
+        try:
+            shm.unlink()
+        except FileNotFoundError:
+            pass                    # the stranger's tracker destroyed it already
+
+
+def forget_to_unlink() -> None:
+    """A program that creates a block, prints its name and exits without unlink()."""
+    from multiprocessing import shared_memory
+    shm = shared_memory.SharedMemory(create=True, size=16)
+    print(shm.name)
+    shm.close()                    # closed, but never unlinked
+
+
+def _main(argv: list[str]) -> None:
+    """`python -m helpers.ch05_ipc stranger NAME [--no-track]` or `... forget`."""
+    if argv[:1] == ["stranger"]:
+        stranger(argv[1], track="--no-track" not in argv)
+    elif argv[:1] == ["forget"]:
+        forget_to_unlink()
+    else:
+        raise SystemExit("usage: python -m helpers.ch05_ipc stranger NAME [--no-track] | forget")
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])

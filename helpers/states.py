@@ -3,24 +3,32 @@ blocked (plus zombie and stopped).
 
 Why /proc and not psutil alone (docs/design-notes.md): `psutil.Process.status()` says "running" both for a
 process on a CPU and for one that *could* run but waits for a CPU, so it cannot show *ready*.
-Linux keeps, per task, cumulative nanoseconds spent on a CPU and waiting in a run queue
-(`/proc/PID/schedstat`); deltas between two samples split the time into running, ready, and
-neither (= blocked: sleeping, waiting for I/O). `/proc/PID/stat` gives the state letter at the
-moment of the sample (R, S, D, Z, T).
+What Linux offers, per *thread*: `/proc/PID/schedstat` holds two running totals, nanoseconds on a CPU
+and nanoseconds spent waiting in a run queue, and `/proc/PID/stat` the state letter (R, S, D, Z, T).
+For a process both files describe its **main thread** only (`/proc/PID/task/TID/...` for the
+others), so what is sampled here is each process's main thread.
 
-How the timeline is rebuilt (the kernel only updates its counters at scheduler events and
-timer ticks, every 1-4 ms, so single deltas are lumpy):
-- a sample whose letter is S or D marks the interval before it *blocked*; Z *zombie*; T *stopped*;
-- a sample with letter R marks it running-or-ready;
-- run-queue waiting is reported by the kernel when the wait *ends* (the task gets a CPU); each such
-  lump is painted as *ready* back over the running-or-ready time just before, the rest is *running*.
-So edges are accurate to about one sampling interval; the totals (`totals()`) are exact.
+How the timeline is rebuilt. The kernel updates the CPU total at scheduler events and timer ticks
+(a few milliseconds apart), so single deltas are lumpy, and it adds a run-queue wait to the second
+total only when the wait *ends* (the task gets a CPU): while a process waits, neither total moves.
+So growth of the wait total cannot say *when* a process was ready, and "the rest of the interval"
+is not blocked time. Instead, each sample's state letter decides what the interval before it was:
+- letter S or D: *blocked*; Z: *zombie*; T: *stopped*;
+- letter R: running-or-ready. When the wait total has grown by w in an interval, the task has just
+  come off a run queue: the w nanoseconds are painted as *ready* back over the running-or-ready time
+  just before the point where it started running again, and the rest stays *running*.
+What the edges cannot know: nothing before the first sample is seen, and a wait that began before
+it is credited in full when it ends (the picture clips it to the first sample; `totals()` counts
+it all); a wait still going on at the last sample has not been credited yet, so it is drawn as
+running. Edges are therefore accurate to about one sampling interval, or one run-queue wait.
+`totals()` takes running and ready from the two kernel totals between the first and last samples
+(zombie and stopped from the letters) and calls the rest of the wall time blocked.
 
 Elsewhere (macOS, Windows) only psutil's status is available: the picture then shows "running
 or ready" in one colour and says so in its title.
 
 Cost: one `pread` of two small files per process per sample, on file descriptors kept open, in
-a background thread. About 1-2 % of one CPU at a 2 ms interval for a few processes
+a background thread: a few per cent of one CPU at a 2 ms interval for a few processes
 (`make bench` prints `state_sampler_cpu_percent`).
 """
 from __future__ import annotations
@@ -97,10 +105,12 @@ class _ProcFiles:
             raise
 
     def read(self):
-        """(state letter, cpu ns, run-queue wait ns); raises OSError once the process is reaped."""
-        letter = stat_letter(os.pread(self.stat, 512, 0))
-        run, wait, _ = os.pread(self.sched, 128, 0).split()
-        return letter, int(run), int(wait)
+        """(state letter, raw schedstat bytes); raises OSError once the process is reaped.
+
+        The hot path of sampling: two preads and nothing else. The name in /proc/PID/stat is at
+        most 15 characters, so the first 64 bytes hold the state letter; the counters are parsed
+        later (`_parse`), when the picture is drawn."""
+        return stat_letter(os.pread(self.stat, 64, 0)), os.pread(self.sched, 128, 0)
 
     def close(self):
         for fd in (self.stat, self.sched):
@@ -108,6 +118,15 @@ class _ProcFiles:
                 os.close(fd)
             except OSError:
                 pass
+
+
+def _parse(sample: tuple) -> tuple:
+    """(t, letter, cpu ns, run-queue wait ns) from a sample as taken (raw schedstat bytes)."""
+    t, letter, raw = sample[0], sample[1], sample[2]
+    if not isinstance(raw, bytes):
+        return sample
+    run, wait, _ = raw.split()
+    return t, letter, int(run), int(wait)
 
 
 class StateRecording:
@@ -149,30 +168,31 @@ class StateRecording:
                 self.samples[pid].append((clock(), "gone", 0, 0))
         next_t = clock()
         last_round = False
+        stop, sleep = self._stop, time.sleep
         try:
             while readers:
-                last_round = last_round or self._stop.is_set()
+                last_round = last_round or stop.is_set()
                 now = clock()
                 for pid, r in list(readers.items()):
                     try:
-                        letter, run, wait = r.read()
+                        self.samples[pid].append((now, *r.read()))
                     except Exception:   # reaped: the pid no longer exists
                         self.samples[pid].append((now, "gone", 0, 0))
                         r.close()
                         del readers[pid]
-                        continue
-                    self.samples[pid].append((now, letter, run, wait))
                 if last_round or (end is not None and now >= end):
                     break
                 next_t += interval_ns
                 delay = (next_t - clock()) / 1e9
                 if delay > 0:
-                    self._stop.wait(delay)
+                    sleep(delay)        # cheaper than waiting on the Event; stop() waits <= 1 interval
                 else:
                     next_t = clock()
         finally:
             for r in readers.values():
                 r.close()
+            for pid in self.samples:
+                self.samples[pid] = [_parse(s) for s in self.samples[pid]]
 
     def stop(self) -> "StateRecording":
         """Stop sampling after one last sample (with a `duration`: wait until it has passed).

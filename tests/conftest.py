@@ -1,7 +1,9 @@
 """Shared test fixtures: every test must leave no process, zombie or listening socket behind."""
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -19,6 +21,68 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 from start_methods import START_METHODS  # noqa: E402  (needs the sys.path entry above)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--chapter", default=None, metavar="NN",
+                     help="only what chapter NN needs: the chapter, its exercise, the tests of the helpers "
+                          "they import, and the repository checks (make test-fast CH=NN)")
+
+
+def _helpers_used(paths: list[Path]) -> set[str]:
+    """Names of the helpers modules these notebooks import, and those modules import in turn."""
+    text = "\n".join("".join(c["source"]) for p in paths for c in json.loads(p.read_text(encoding="utf-8"))["cells"])
+    found = set(re.findall(r"helpers\.(\w+)", text)) | {
+        name for group in re.findall(r"from helpers import ([\w, ()\n]+?)(?:\n\n|\n[^ \w(])", text + "\n\n")
+        for name in re.findall(r"\b(\w+)\b(?! as\b)", group.replace(" as ", " as_"))}
+    known = {p.stem for p in (REPO / "helpers").glob("*.py")}
+    used, todo = set(), [m for m in found if m in known]
+    while todo:
+        module = todo.pop()
+        if module in used:
+            continue
+        used.add(module)
+        source = (REPO / "helpers" / f"{module}.py").read_text(encoding="utf-8")
+        todo += [m for m in re.findall(r"from \.(\w+) import|from \. import (\w+)", source) for m in m if m in known]
+    return used
+
+
+def _chapter_selection(chapter: str):
+    """A predicate: does this test belong to what chapter NN needs (see --chapter)?"""
+    notebooks = sorted((REPO / "notebooks").glob(f"{chapter}_*.ipynb"))
+    if not notebooks:
+        raise pytest.UsageError(f"--chapter {chapter}: no notebooks/{chapter}_*.ipynb")
+    exercises = sorted((REPO / "solutions").glob(f"ex{chapter}_*"))
+    modules = _helpers_used(notebooks + [nb for e in exercises for nb in e.glob("*.ipynb")])
+    helper_tests = {p.name for p in (REPO / "tests").glob("test_helpers*.py")
+                    if any(re.search(rf"\b{m}\b", p.read_text(encoding="utf-8")) for m in modules)}
+    always = {"test_repository.py", "test_colour_language.py"}
+    per_chapter = {"test_notebooks.py": notebooks[0].stem, "test_exercises.py": f"ex{chapter}_",
+                   "test_wrong_answers.py": f"ex{chapter}_"}
+
+    def wanted(item) -> bool:
+        name = item.path.name
+        if name in always or name in helper_tests:
+            return True
+        if name in per_chapter:
+            return per_chapter[name] in item.nodeid
+        return False
+    return wanted
+
+
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto`: one worker more than the CPUs this process may use, since many tests mostly wait
+    (for time limits, sleeping children, kernels starting), but not so many that they starve."""
+    from helpers.bench import usable_cpus
+    return usable_cpus() + 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_nbgrader_per_worker():
+    """Every grading command in this test process forks from one warm nbgrader (grading/zygote.py)."""
+    from grading.zygote import keep_warm
+    with keep_warm(str(REPO)):
+        yield
+
+
 @pytest.fixture(params=START_METHODS)
 def ctx(request):
     """A multiprocessing context per start method: a test using it runs under each (no global state)."""
@@ -28,8 +92,9 @@ def ctx(request):
 
 def _descendants() -> dict[int, str]:
     """Every process below this one, except multiprocessing's session-long helpers."""
+    from grading.zygote import kept_pid
     from helpers.testing import multiprocessing_service_pids
-    services = multiprocessing_service_pids()
+    services = multiprocessing_service_pids() | {kept_pid()}
     out = {}
     for p in psutil.Process().children(recursive=True):
         if p.pid in services:
@@ -72,13 +137,47 @@ def nothing_left_running():
     assert not sockets, f"test left listening sockets: {sockets}"
 
 
+# Module-scoped fixtures that grade a whole class: every test that reads one class must run in the
+# same test worker (pytest-xdist's --dist loadgroup), or each worker would grade the class again.
+CLASS_FIXTURES = ("graded", "graded_class", "wrong_answer_results")
+
+
+def pytest_itemcollected(item):
+    """Group the tests that read one graded class (here: xdist names the groups in its own
+    collection hook, which may run before any other)."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for name in CLASS_FIXTURES:
+        if name in item.fixturenames and name in params:
+            item.add_marker(pytest.mark.xdist_group(f"{name}-{params[name]}"))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """With --dist loadgroup, fail at once if the groups did not take (a pytest/xdist mismatch):
+    otherwise every worker would silently grade each class again."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    lost = [i.nodeid for i in session.items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid]
+    if lost:
+        raise pytest.UsageError(f"pytest-xdist did not group {lost[0]} (and {len(lost) - 1} more): this "
+                                "pytest and pytest-xdist do not work together; see pyproject.toml")
+
+
 def pytest_collection_modifyitems(config, items):
-    """A test module may define `deselect(item) -> bool` to leave out parametrisations that do not
-    apply (listed as deselected, not as a wall of skips)."""
+    """Leave out what does not apply, and start the slowest tests first.
+
+    A test module may define `deselect(item) -> bool` to leave out parametrisations that do not
+    apply (listed as deselected, not as a wall of skips).
+    """
     keep, drop = [], []
+    chapter = config.getoption("--chapter")
+    wanted = _chapter_selection(chapter) if chapter else (lambda item: True)
     for item in items:
         rule = getattr(getattr(item, "module", None), "deselect", None)
-        (drop if rule is not None and rule(item) else keep).append(item)
+        (drop if (rule is not None and rule(item)) or not wanted(item) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    # Workers take tests in this order: the long class gradings first, so that they overlap with
+    # everything else instead of running alone at the end.
+    items.sort(key=lambda item: 0 if any(n in item.fixturenames for n in CLASS_FIXTURES) else 1)

@@ -9,7 +9,8 @@ case says what grading should make of it:
 - `whole=True`: the misbehaviour attacks the grader itself, so the whole submission scores zero.
 
 `reason` is a piece of text the submission's feedback page must show. Processes a case starts
-carry MARK in their command line, so a test can look for survivors anywhere on the machine.
+carry MARK (which names this test process) in their command line, so a test can look for
+survivors anywhere on the machine.
 
 `signals_grader` cases send a signal to the grader. Whether that can work depends on the machine:
 run as root, the grader starts each kernel as `nobody` (grading/sandbox.py), so the signal is
@@ -19,14 +20,25 @@ same user, so the grader dies and the whole submission scores zero. `expectation
 from __future__ import annotations
 
 import copy
+import os
+import socket
 from dataclasses import dataclass
 from typing import Callable
 
 import nbformat
 from nbformat.v4 import new_code_cell
 
-MARK = "hostile-marker"
-PORT = 47321
+# Per test process: test workers grading hostile classes side by side must not see each other's.
+MARK = f"hostile-marker-{os.getpid()}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = _free_port()   # the port the socket cases listen on (free when this module was imported)
 
 
 @dataclass

@@ -60,7 +60,7 @@ def test_learner_grades_own_copy_end_to_end(workspace, capsys):
     shutil.copyfile(paths.SOLUTIONS / FIRST / nb.name, nb)   # the learner "solves" it
     commands.grade(FIRST)
     out = capsys.readouterr().out
-    total = next(line for line in out.splitlines() if line.startswith("Total"))
+    total = next(line for line in out.splitlines() if line.startswith("Total (autograded):"))
     got, out_of = total.split(":")[1].split("/")
     assert float(got) == float(out_of) > 0, out
 
@@ -77,6 +77,23 @@ def test_autograde_reports_an_ungradable_submission_and_grades_the_rest(tmp_path
     with pytest.raises(CourseError, match="1 of 2 submissions could not be graded: bad"):
         commands.autograde(FIRST, str(course), jobs=2)
     assert (bad / nb.name).read_text() == "{ not json", "a submission must never be modified"
+
+
+def test_autograde_of_one_student_without_a_submission_says_who_has_one(tmp_path):
+    (tmp_path / "class" / "submitted" / "alice" / FIRST).mkdir(parents=True)
+    with pytest.raises(CourseError, match="No submission from 'bob'.*alice"):
+        commands.autograde(FIRST, str(tmp_path / "class"), student="bob")
+
+
+def test_start_says_where_to_open_the_copy_without_sending_a_learner_to_make_lab_again(workspace, capsys):
+    commands.start(FIRST)
+    out = capsys.readouterr().out
+    assert "file browser" in out and "if JupyterLab is not running yet" in out
+
+
+def test_hang_hint_fits_any_hang():
+    from grading.execute import HANG_HINT
+    assert "loop" in HANG_HINT and not any(word in HANG_HINT for word in ("join", "lock", "acquire", "sentinel"))
 
 
 def test_command_line_prints_errors_without_traceback():

@@ -61,6 +61,36 @@ def test_subreaper_adopts_the_orphan_and_restores_the_flag():
     assert lc.is_subreaper() == before
 
 
+@linux_only
+def test_a_parent_that_returns_without_waiting_leaves_an_orphan():
+    ctx = multiprocessing.get_context("spawn")
+    with lc.subreaper():
+        mine, theirs = ctx.Pipe()
+        parent = ctx.Process(target=lc.parent_of_orphan, args=(theirs, 30, 0.1))
+        parent.start()
+        orphan = mine.recv()
+        parent.join(30)
+        assert parent.exitcode == 0, "the parent should return normally"
+        try:
+            assert lc.wait_until(lambda: lc.ppid_of(orphan) == os.getpid(), timeout=5), "adopted by us"
+            assert lc.state_letter(orphan) in ("S", "R"), "the orphan keeps running"
+        finally:
+            os.kill(orphan, signal.SIGKILL)
+            os.waitpid(orphan, 0)
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork()")
+def test_fork_cost_grows_with_the_parent():
+    small, rss = ch02_processes.fork_cost(3)
+    assert small > 0 and rss > 0
+    big = bytearray(128 * 2**20)
+    try:
+        _, rss_big = ch02_processes.fork_cost(3)
+    finally:
+        del big
+    assert rss_big > rss + 100 * 2**20, "fork_cost reports the parent's resident memory"
+
+
 @posix_only
 def test_unguarded_script_fails_under_spawn_and_works_under_fork():
     script = """

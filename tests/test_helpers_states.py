@@ -109,6 +109,18 @@ def test_run_three_cpu_bound_and_a_sleeper(ctx):
             assert t["running"] > 0.05, (label, t)   # each used its 0.1 s of CPU while sampled
 
 
+def test_contention_plan_starts_one_busy_process_more_than_cpus():
+    from helpers import bench
+    from helpers.ch01_os_basics import contention_plan
+    cpus, busy, case = contention_plan()
+    if cpus is None:
+        assert busy == bench.usable_cpus() + 1
+    else:
+        assert cpus <= os.sched_getaffinity(0) and 1 <= len(cpus) <= 2
+        assert busy == len(cpus) + 1
+    assert str(busy) in case
+
+
 def test_run_refuses_notebook_functions_under_spawn():
     import multiprocessing
 
