@@ -94,6 +94,19 @@ ANSWERS = [
                     p.join()
                 return [p.name for p in procs]
         ''')}),
+    Answer("task2", "learns which child ended from os.wait(), which reaps it behind multiprocessing's back", {
+        "task2": define('''
+            def reap_in_finish_order(procs):
+                by_pid = {p.pid: p for p in procs}
+                order = []
+                while by_pid:
+                    pid, _ = os.wait()
+                    p = by_pid.pop(pid, None)
+                    if p is not None:
+                        p.join()
+                        order.append(p.name)
+                return order
+        ''')}),
     Answer(None, "variant: waits for one sentinel at a time, with a timeout loop", {
         "task2": define('''
             def reap_in_finish_order(procs):
@@ -201,15 +214,15 @@ ANSWERS = [
                     time.sleep(poll)
                 report.put(parent)
         ''')}),
-    Answer("task5", "reads os.getppid() once, before the loop, and then compares stale values", {
+    Answer("task5", "compares a copy of the parent's pid that the loop never updates", {
         "task5": define('''
             def orphan_watcher(ready, report, poll=0.05):
                 parent = os.getppid()
                 ready.set()
-                now = os.getppid()
-                while now == parent:
+                current = parent
+                while current == parent:
                     time.sleep(poll)
-                report.put(now)
+                report.put(current)
         ''')}),
     Answer("task5", "waits for its parent with os.waitpid, which works only for one's own children", {
         "task5": define('''
