@@ -130,15 +130,13 @@ ANSWERS = [
                 p.join()
                 return p.exitcode
         ''')}),
-    Answer("task3", "does not join after kill(): the exit code may still be None", {
+    Answer("task3", "after terminate(), waits for ever instead of killing a child that ignores SIGTERM", {
         "task3": define('''
             def stop(p, grace=1.0):
                 p.join(grace)
                 if p.is_alive():
                     p.terminate()
-                    p.join(grace)
-                if p.is_alive():
-                    p.kill()
+                    p.join()
                 return p.exitcode
         ''')}),
     Answer("task3", "terminates at once, without waiting for the child to end by itself", {
