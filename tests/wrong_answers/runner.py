@@ -4,7 +4,8 @@ An answer is the exercise's source notebook (`solutions/`, hidden tests included
 ordinary code) with some solution cells replaced (see `answer.py`). Grading it means running the
 notebook's code cells in order in an IPython shell (so `%%writefile` works), with the variables an
 nbgrader kernel sees (`NBGRADER_EXECUTION=autograde`, hence quick mode; `COURSE_START_METHOD`), in a
-fresh copy of the exercise folder, and noting for each graded test cell whether it raised.
+fresh copy of the exercise folder, and noting for each graded test cell whether it raised or
+wrote to stderr (nbgrader gives no points for either).
 
 Cost is what decides the design (`tests/test_wrong_answers.py` grades about 40 answers per exercise,
 under three start methods):
@@ -189,6 +190,7 @@ def _worker(exercise: str, method: str, events_fd: int, all_cells: bool) -> None
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "nocolor"
     shell = InteractiveShell.instance(config=config)
+    stderr = _StderrWatch()
     # like ipykernel: no "" on sys.path (fresh_import adds the notebook's folder itself)
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     all_cases = cases(exercise)
@@ -212,11 +214,15 @@ def _worker(exercise: str, method: str, events_fd: int, all_cells: bool) -> None
                 if graded:
                     emit(event="cell", case=index, cell=grade_id)
                 t0 = time.monotonic()
+                stderr.start()
                 result = shell.run_cell(source, store_history=False)
+                written = stderr.stop()
                 error = result.error_before_exec or result.error_in_exec
                 if graded:
                     message = "" if error is None else f"{type(error).__name__}: {error}"
-                    emit(event="result", case=index, cell=grade_id, ok=error is None,
+                    if error is None and written:     # nbgrader gives no credit to a cell with stderr output
+                        message = f"wrote to stderr (nbgrader scores that 0): {written.strip().splitlines()[-1]}"
+                    emit(event="result", case=index, cell=grade_id, ok=not message,
                          message=message[:500], seconds=round(time.monotonic() - t0, 2))
         finally:
             os.chdir(home)
@@ -231,6 +237,34 @@ def _worker(exercise: str, method: str, events_fd: int, all_cells: bool) -> None
         if left:
             break
     _stop_services()
+
+
+class _StderrWatch:
+    """What a cell, or any process it started, writes to stderr (file descriptor 2).
+
+    An nbgrader kernel shows such output as a stderr stream in the cell, and nbgrader gives a
+    graded cell with one no points, as if it had raised. So file descriptor 2 of this worker
+    (inherited by every child) is a file, and each cell's share of it is read back, then also
+    copied to the worker's log.
+    """
+
+    def __init__(self) -> None:
+        self.log = os.dup(2)
+        self.file = tempfile.TemporaryFile()
+        os.dup2(self.file.fileno(), 2)
+        self.mark = 0
+
+    def start(self) -> None:
+        sys.stderr.flush()
+        self.mark = os.lseek(2, 0, os.SEEK_END)
+
+    def stop(self) -> str:
+        sys.stderr.flush()
+        end = os.lseek(2, 0, os.SEEK_END)
+        written = os.pread(2, end - self.mark, self.mark) if end > self.mark else b""
+        if written:
+            os.write(self.log, written)
+        return written.decode(errors="replace")
 
 
 def _stop_services() -> None:
