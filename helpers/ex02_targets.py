@@ -92,10 +92,3 @@ def how_started(parent_pid: int) -> None:
         sys.exit(STARTED_BY["fork"])
     sys.exit(STARTED_BY["spawn"] if os.getppid() == parent_pid else STARTED_BY["forkserver"])
 
-
-def timed_call(func, args, started) -> None:
-    """Note the time (time.monotonic(), one clock for every process) in the mp.Value `started`,
-    then call func(*args). A test compares it with the moment the process ended: that is how
-    long `func` ran, whatever the process took to start."""
-    started.value = time.monotonic()
-    func(*args)

@@ -8,7 +8,9 @@ several slow children in the time of one.
 
 `started_processes` records the `multiprocessing` processes a call starts, so a test can check the
 behaviour a task asks for (one process per buyer, every one joined before returning, a consumer
-that ended by its sentinel rather than by `terminate()`) and not only the result.
+that ended by its sentinel rather than by `terminate()`) and not only the result. `timed_call`
+runs a function in a child and notes when the call began, so that a test can check that it took
+at least as long as it must (a sleep), however slowly the child started.
 `no_new_processes` cleans up whatever a test's code left running.
 """
 from __future__ import annotations
@@ -68,6 +70,14 @@ def all_finish_within(seconds: float, *calls, what: str | None = None, hint: str
         if "error" in outcome:
             raise outcome["error"]
     return [outcome.get("value") for outcome in outcomes]
+
+
+def timed_call(func, args, began) -> None:
+    """A child-process target: note the time (time.monotonic(), one clock for every process) in the
+    mp.Value `began`, then call func(*args). A test compares it with the moment the process ended
+    or a result arrived: that is how long `func` took, whatever the child took to start."""
+    began.value = time.monotonic()
+    func(*args)
 
 
 class started_processes:
