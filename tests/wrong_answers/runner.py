@@ -15,7 +15,7 @@ under three start methods):
   process left behind and forgets the answer's `exNN_workers` module.
 - A wrong answer aimed at task N runs the cells up to task N's test cell and skips the other
   tasks' test cells: only its own task has to lose points. A variant is graded on the tasks
-  whose cells it replaces (`graded_tasks`). The solution and the untouched student version run
+  its change can reach (`graded_tasks`). The solution and the untouched student version run
   every cell; `--all-cells` runs every cell for every answer.
 - The parent watches each worker (`run_group`): a cell that runs past `CELL_LIMIT` seconds gets
   the worker killed (the answer's remaining test cells fail, as after an nbgrader cell timeout),
@@ -113,21 +113,58 @@ def cases(exercise: str) -> list[Case]:
     return out
 
 
-def graded_tasks(case: Case, all_cells: bool = False) -> set[str] | None:
+def graded_tasks(case: Case, all_cells: bool = False, cells: list[Cell] | None = None) -> set[str] | None:
     """The tasks whose test cells run for `case` (None: every task).
 
     A wrong answer is graded on its own task: only that task has to lose points. A variant is
-    graded on the tasks whose solution cells it replaces (the cell `task2`: task 2), or on every
-    task when it replaces a cell that several tasks use (a `%%writefile` module); the other tasks
-    run the solution's own code, which the "solution" case grades already.
+    graded on the tasks it can change: the task of each solution cell it replaces (the cell
+    `task2`: task 2) and, for a cell that several tasks use (a `%%writefile` module) rewritten
+    with `define()`, every task whose cells mention a function it redefines, or one that calls
+    such a function. Any other edit of a shared cell: every task. The tasks left out run the
+    solution's own code, which the "solution" case grades already.
     """
     if all_cells or case.expect == "zero" or not case.answer.cells:
         return None
     if case.expect == "loses":
         return {case.answer.task}
-    if all(re.fullmatch(r"task\d+", grade_id) for grade_id in case.answer.cells):
-        return set(case.answer.cells)
-    return None
+    tasks, names = set(), set()
+    for grade_id, edit in case.answer.cells.items():
+        if re.fullmatch(r"task\d+", grade_id):
+            tasks.add(grade_id)
+        elif getattr(edit, "names", None) is None:
+            return None
+        else:
+            source = next(c.source for c in cells if c.grade_id == grade_id)
+            names |= _users_of(source, edit.names)
+    for c in cells or []:
+        owner = _task_of(c.grade_id) or (c.grade_id if c.solution and re.fullmatch(r"task\d+", c.grade_id or "") else None)
+        if owner and c.kind == "code" and _identifiers(c.source) & names:
+            tasks.add(owner)
+    return tasks
+
+
+def _identifiers(source: str, node=None) -> set[str]:
+    """The names and attribute names a cell (or one node of it) uses: `ex05_workers.consumer` uses
+    `ex05_workers` and `consumer`. A cell magic's line is left out."""
+    import ast
+    if node is None:
+        node = ast.parse(source.partition("\n")[2] if source.startswith("%%") else source)
+    return ({n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            | {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)})
+
+
+def _users_of(source: str, names: set[str]) -> set[str]:
+    """`names`, and the top-level functions of this cell that use them, directly or not."""
+    import ast
+    body = source.partition("\n")[2] if source.startswith("%%") else source
+    uses = {node.name: _identifiers(body, node)
+            for node in ast.parse(body).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    found = set(names)
+    while True:
+        more = {name for name, used in uses.items() if used & found} - found
+        if not more:
+            return found
+        found |= more
 
 
 def _task_of(grade_id: str | None) -> str | None:
@@ -151,7 +188,7 @@ def plan(exercise: str, case: Case, all_cells: bool = False) -> list[tuple[str |
     if case.expect == "loses" and f"{case.answer.task}_tests" not in known:
         raise ValueError(f"{exercise}: {case.answer.why!r} names task {case.answer.task!r}, "
                          f"but the notebook has no test cell {case.answer.task}_tests")
-    tasks = graded_tasks(case, all_cells)
+    tasks = graded_tasks(case, all_cells, cells)
 
     def counts(c: Cell) -> bool:
         owner = _task_of(c.grade_id)
