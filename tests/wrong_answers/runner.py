@@ -7,29 +7,34 @@ nbgrader kernel sees (`NBGRADER_EXECUTION=autograde`, hence quick mode; `COURSE_
 fresh copy of the exercise folder, and noting for each graded test cell whether it raised or
 wrote to stderr (nbgrader gives no points for either).
 
-Cost is what decides the design (`tests/test_wrong_answers.py` grades about 40 answers per exercise,
-under three start methods):
+Cost is what decides the design (`tests/test_wrong_answers.py` grades 12 to 34 answers per
+exercise, under three start methods):
 
-- All the answers of one (exercise, start method) run in ONE worker interpreter (`--worker`),
-  each with a fresh user namespace and a fresh folder. Between answers the worker kills any child
-  process left behind and forgets the answer's `exNN_workers` module.
+- A worker interpreter (`--worker`) grades the cases whose numbers it reads on stdin, one after
+  another, each with a fresh user namespace and a fresh folder; between cases it kills any child
+  process left behind, restores `sys.path` and forgets the modules the case wrote. A group
+  (exercise, start method) is shared by `slots_for(exercise)` workers, each taking the next case
+  when it is done with one (`run_group`).
 - A wrong answer aimed at task N runs the cells up to task N's test cell and skips the other
   tasks' test cells: only its own task has to lose points. A variant is graded on the tasks
   its change can reach (`graded_tasks`). The solution and the untouched student version run
   every cell; `--all-cells` runs every cell for every answer.
-- The parent watches each worker (`run_group`): a cell that runs past `CELL_LIMIT` seconds gets
-  the worker killed (the answer's remaining test cells fail, as after an nbgrader cell timeout),
-  and a new worker carries on with the next answer. A worker also hands over to a new one after
-  an answer that left a thread or a process behind, so no answer can disturb the next.
-- The groups are independent: `run_groups` runs them in parallel (they mostly wait for children).
+- The parent watches each worker (`_Worker.grade`): a cell that runs past `CELL_LIMIT` seconds
+  gets the worker killed (the answer's remaining test cells fail, as after an nbgrader cell
+  timeout), and a new worker carries on with the next case. A worker also hands over to a new
+  one after a case that left a thread or a process behind, so that no answer disturbs the next.
+- The groups are independent: `run_groups` runs them all at once (they mostly wait for children).
 
 Fidelity: the same runner gives the solution full marks and the untouched student version
-(`exercises/`, test cells restored from the source as nbgrader does) zero on every graded cell.
+(`exercises/`, test cells restored from the source as nbgrader does) zero on every graded cell;
+like an ipykernel kernel, its user namespace is `__main__` without a file, so a function defined
+in a cell cannot be a spawn child's target here either.
 
 Command line, for authors of tests and wrong answers (prints one row per answer):
 
     .venv/bin/python -m tests.wrong_answers.runner ex05 --method spawn
-    .venv/bin/python -m tests.wrong_answers.runner ex05 --only 3,7 --all-cells
+    .venv/bin/python -m tests.wrong_answers.runner ex05 --only 3,7 --all-cells -v
+    .venv/bin/python -m tests.wrong_answers.runner ex03 --log /tmp/ex03.log   # tracebacks, prints
 """
 from __future__ import annotations
 
@@ -529,7 +534,9 @@ def describe(exercise: str, method: str, result: CaseResult) -> str:
     return f"{where}: scored points under {method}: {won}"
 
 
-def table(exercise: str, method: str, results: list[CaseResult]) -> str:
+def table(exercise: str, method: str, results: list[CaseResult], verbose: bool = False) -> str:
+    """One row per case; the messages of failed cells under the rows that did not score as they must
+    (every failed cell with `verbose`)."""
     graded = [c.grade_id for c in notebook_cells(exercise) if c.graded]
     mark = {"pass": "ok", "fail": "x", "not run": ".", "timeout": "T", "crash": "!"}
     rows = [f"{exercise} under {method}    (ok = passed, x = failed, . = not run, T = stopped at {CELL_LIMIT:g} s)",
@@ -541,7 +548,7 @@ def table(exercise: str, method: str, results: list[CaseResult]) -> str:
         rows.append(f"{r.index:>3} {verdict:8} {r.case.answer.task or r.case.label:8} {cells} {r.seconds:6.1f}  "
                     f"{r.case.answer.why}" + (f"  [left {', '.join(r.left)}]" if r.left else ""))
         for g, c in r.cells.items():
-            if c.status != "pass" and (not r.ok or "-v" in sys.argv):
+            if c.status != "pass" and (not r.ok or verbose):
                 rows.append(f"{'':22}{g}: {c.status} {c.message[:160]}")
     return "\n".join(rows)
 
@@ -567,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     results = run_group(args.exercise, args.method, only, args.all_cells, Path(args.log) if args.log else None,
                         args.slots)
     cpu1 = os.times()
-    print(table(args.exercise, args.method, results))
+    print(table(args.exercise, args.method, results, args.v))
     print(f"wall {time.monotonic() - t0:.1f} s, CPU {cpu1.children_user + cpu1.children_system - cpu0.children_user - cpu0.children_system:.1f} s")
     return 0 if all(r.ok for r in results) else 1
 
