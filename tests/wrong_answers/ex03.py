@@ -36,6 +36,16 @@ ANSWERS = [
                 with open(f"/proc/{pid}/stat") as f:
                     return f.read().rpartition(")")[2].split()[0] == "Z"
         ''')}),
+    Answer(None, "variant: psutil alone, asking first and handling a process that vanished", {
+        "task1": define('''
+            def is_zombie(pid):
+                if not psutil.pid_exists(pid):
+                    return False
+                try:
+                    return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+                except psutil.NoSuchProcess:
+                    return False
+        ''')}),
     Answer(None, "variant: the State line of /proc/PID/status", {
         "task1": define('''
             def is_zombie(pid):
