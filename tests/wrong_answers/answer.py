@@ -45,15 +45,6 @@ def sub(old: str, new: str) -> Edit:
     return edit
 
 
-def chain(*edits: Edit) -> Edit:
-    """Several edits of one cell, applied in order."""
-    def edit(source: str) -> str:
-        for e in edits:
-            source = e(source)
-        return source
-    return edit
-
-
 def define(code: str) -> Edit:
     """An edit that replaces the cell's top-level definitions of the names `code` defines.
 
