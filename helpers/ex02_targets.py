@@ -6,6 +6,8 @@ target by name. Reading them is allowed and may help you understand what a test 
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import signal
 import sys
 import threading
@@ -36,3 +38,57 @@ def ignore_term(ready, seconds: float = 30.0) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     ready.set()
     time.sleep(seconds)
+
+
+def clean_up_on_term(ready, cleanup: float = 0.2, code: int = 3, seconds: float = 30.0) -> None:
+    """On SIGTERM, take `cleanup` seconds to tidy up, then exit with `code`; otherwise sleep.
+
+    Neither dies at once nor ignores the signal: a `stop()` that reads `is_alive()` straight
+    after `terminate()` finds it still alive and kills it, losing its clean exit.
+    """
+    def tidy_up(signum, frame):
+        time.sleep(cleanup)
+        sys.exit(code)
+
+    signal.signal(signal.SIGTERM, tidy_up)
+    ready.set()
+    time.sleep(seconds)
+
+
+class WatchedProcess(multiprocessing.Process):
+    """A Process that notes, in the parent, what was asked of it: ("join", timeout), ("terminate",),
+    ("kill",), in `calls`. A test reads them to see how long `stop()` was ready to wait."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calls: list = []
+
+    def join(self, timeout=None):
+        self.calls.append(("join", timeout))
+        super().join(timeout)
+
+    def terminate(self):
+        self.calls.append(("terminate",))
+        super().terminate()
+
+    def kill(self):
+        self.calls.append(("kill",))
+        super().kill()
+
+
+# Set by a test in the parent before it starts `how_started`: a child that still sees it was forked.
+PARENT_MARK: str | None = None
+STARTED_BY = {"fork": 10, "spawn": 20, "forkserver": 30}
+
+
+def how_started(parent_pid: int) -> None:
+    """Exit with the code in STARTED_BY for the start method that made this process.
+
+    fork copies the parent's memory, so `PARENT_MARK` set in the parent is still there; spawn and
+    forkserver children import this module afresh. A spawn child is a child of the process that
+    started it; a forkserver child is a child of the fork server.
+    """
+    if PARENT_MARK is not None:
+        sys.exit(STARTED_BY["fork"])
+    sys.exit(STARTED_BY["spawn"] if os.getppid() == parent_pid else STARTED_BY["forkserver"])
+

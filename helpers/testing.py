@@ -1,41 +1,115 @@
-"""Checks for exercise tests: call student code with a deadline, so a hang fails in seconds.
+"""Checks for exercise tests: call student code with a deadline, and see what it did with its processes.
 
 A test cell that simply calls a student's function waits for as long as the function does: a
 deadlock or a missing join would sit until the autograder's cell timeout. `finishes_within` runs
 the call in a watchdog thread and turns "still running after N seconds" into a failed test with
-a hint.
+a hint; `all_finish_within` does the same for several calls at once, so a test can wait for
+several slow children in the time of one.
+
+`started_processes` records the `multiprocessing` processes a call starts, so a test can check the
+behaviour a task asks for (one process per buyer, every one joined before returning, a consumer
+that ended by its sentinel rather than by `terminate()`) and not only the result. `timed_call`
+runs a function in a child and notes when the call began, so that a test can check that it took
+at least as long as it must (a sleep), however slowly the child started.
+`no_new_processes` cleans up whatever a test's code left running.
 """
 from __future__ import annotations
 
 import threading
+import time
 
 HANG_HINT = ("does it wait for something that never happens: a join on a process that never "
              "ends, a lock that is never released, a consumer that never gets its sentinel?")
 
+# Seconds that a test child runs, a lock is held or a producer pauses, when the point is to catch a
+# guessed timeout (`join(timeout=2)`, `get(timeout=2)`, `acquire(timeout=1)`): longer than the
+# guesses students make (1 to 3 s), yet short enough for a test. Only wrong answers notice it.
+OUTLASTS_GUESSES = 4.0
 
-def finishes_within(seconds: float, func, *args, what: str | None = None, **kwargs):
+
+def finishes_within(seconds: float, func, *args, what: str | None = None, hint: str | None = None,
+                    **kwargs):
     """Return `func(*args, **kwargs)`, or fail with a hint if it runs longer than `seconds`.
 
     An exception raised by `func` is raised again here, so the test shows the student's error.
+    `hint` replaces the general hang hint when the test knows the likely cause.
     The watchdog thread is a daemon: a call that never returns cannot keep the kernel alive.
     """
-    outcome: dict = {}
+    name = what or getattr(func, "__name__", "the call")
+    return all_finish_within(seconds, (func, *args), what=name, hint=hint, **kwargs)[0]
 
-    def call():
+
+def all_finish_within(seconds: float, *calls, what: str | None = None, hint: str | None = None, **kwargs):
+    """Run each call `(func, arg, ...)` at the same time, one thread each; return their results in order.
+
+    Fails with the hang hint if any call is still running after `seconds` (counted from the start
+    of all of them); raises the first exception a call raised. `kwargs` go to every call.
+    """
+    outcomes = [dict() for _ in calls]
+
+    def call(func, args, outcome):
         try:
             outcome["value"] = func(*args, **kwargs)
         except BaseException as exc:  # handed to the caller, who re-raises it
             outcome["error"] = exc
 
-    name = what or getattr(func, "__name__", "the call")
-    worker = threading.Thread(target=call, name=f"finishes_within({name})", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise AssertionError(f"{name} did not finish within {seconds:g} s: {HANG_HINT}")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
+    workers = []
+    for (func, *args), outcome in zip(calls, outcomes):
+        name = what or getattr(func, "__name__", "the call")
+        workers.append(threading.Thread(target=call, args=(func, args, outcome),
+                                        name=f"finishes_within({name})", daemon=True))
+    deadline = time.monotonic() + seconds
+    for worker in workers:
+        worker.start()
+    for worker, (func, *_) in zip(workers, calls):
+        worker.join(max(0.0, deadline - time.monotonic()))
+        if worker.is_alive():
+            name = what or getattr(func, "__name__", "the call")
+            raise AssertionError(f"{name} did not finish within {seconds:g} s: {hint or HANG_HINT}")
+    for outcome in outcomes:
+        if "error" in outcome:
+            raise outcome["error"]
+    return [outcome.get("value") for outcome in outcomes]
+
+
+def timed_call(func, args, began) -> None:
+    """A child-process target: note the time (time.monotonic(), one clock for every process) in the
+    mp.Value `began`, then call func(*args). A test compares it with the moment the process ended
+    or a result arrived: that is how long `func` took, whatever the child took to start."""
+    began.value = time.monotonic()
+    func(*args)
+
+
+class started_processes:
+    """Context manager: `.procs` lists every `multiprocessing` process started inside the block.
+
+    It wraps `Process.start` for the duration of the block (any context, any start method), so a
+    test can see what student code did: how many processes it started (`len(procs)`), with which
+    target, whether it joined each before returning (`not_joined()`), and how each ended.
+    """
+
+    def __enter__(self):
+        from multiprocessing.process import BaseProcess
+        self.procs: list = []
+        self._original = original = BaseProcess.start
+        procs = self.procs
+
+        def start(process):
+            original(process)
+            procs.append(process)
+
+        BaseProcess.start = start
+        return self
+
+    def __exit__(self, *exc):
+        from multiprocessing.process import BaseProcess
+        BaseProcess.start = self._original
+        return False
+
+    def not_joined(self) -> list:
+        """The processes nobody has joined (or otherwise reaped) yet. It only looks: unlike
+        `exitcode` or `is_alive()`, it does not reap a child that has already ended."""
+        return [p for p in self.procs if getattr(p, "_popen", None) is not None and p._popen.returncode is None]
 
 
 def multiprocessing_service_pids() -> set[int]:
