@@ -75,6 +75,20 @@ def test_call_returns_the_value_of_a_module_function():
     assert subproc.call("helpers.workloads:count", 4).value == 6
 
 
+def leave_a_thread_running() -> str:
+    """Start a non-daemon thread that never ends, and return: a normal exit would wait for it."""
+    import threading
+    threading.Thread(target=threading.Event().wait, name="forever").start()
+    return "returned"
+
+
+def test_hard_exit_does_not_wait_for_threads_left_running():
+    stuck = subproc.call("tests.test_helpers_subproc:leave_a_thread_running", timeout=2)
+    assert stuck.timed_out and stuck.value is None
+    r = subproc.call("tests.test_helpers_subproc:leave_a_thread_running", timeout=20, hard_exit=True).check()
+    assert r.value == "returned"      # check() above: it did not wait for the time limit
+
+
 def test_call_refuses_notebook_functions_with_a_hint():
     def f():
         pass
