@@ -139,17 +139,19 @@ class started_threads:
 
 
 def in_fresh_interpreter(seconds: float, func, *args, what: str | None = None, hint: str | None = None,
-                         **kwargs):
+                         normal_exit: bool = False, **kwargs):
     """Return `func(*args, **kwargs)` called in a fresh interpreter, or fail with a hint.
 
     `func` is a module-level function (a test-side target); its arguments and value must pickle.
     The interpreter ends with `os._exit` once the value is saved, so threads the call left running
     cannot hold it open; after `seconds` it is killed. Either way no thread survives the test.
+    With `normal_exit` it ends as any program does instead: it waits for the threads that are not
+    daemons and stops the daemon ones (what a test of "the work survives the exit" needs).
     An exception in the call fails the test with the end of its traceback.
     """
     from . import subproc
     name = what or getattr(func, "__name__", "the call")
-    r = subproc.call(func, *args, timeout=seconds, hard_exit=True, **kwargs)
+    r = subproc.call(func, *args, timeout=seconds, hard_exit=not normal_exit, **kwargs)
     if r.timed_out:
         raise AssertionError(f"{name} did not finish within {seconds:g} s: {hint or HANG_HINT}")
     if r.returncode != 0:
