@@ -1,4 +1,4 @@
-"""subproc: fresh interpreters with a time limit; nothing they start is left running."""
+"""subproc: fresh interpreters with a time limit; nothing they start is left running (threads included)."""
 import psutil
 import pytest
 
@@ -132,3 +132,28 @@ def test_a_server_is_stopped_with_everything_it_started():
             c.sendall(b"hello")
             assert c.recv(100) == b"HELLO"
     assert server.proc.poll() is not None
+
+
+def test_in_fresh_interpreter_returns_the_value_or_fails_with_a_hint():
+    from helpers.testing import in_fresh_interpreter
+    assert in_fresh_interpreter(20, workloads.count, 4) == 6
+    with pytest.raises(AssertionError, match="did not finish within 1 s: look for a hang"):
+        in_fresh_interpreter(1, workloads.sleep, 30, hint="look for a hang")
+    with pytest.raises(AssertionError, match="raised an exception:(.|\n)*TypeError"):
+        in_fresh_interpreter(20, workloads.count, "four")
+
+
+def test_started_threads_sees_which_threads_a_call_left_running():
+    import threading
+    from helpers.testing import started_threads
+    release, original_start = threading.Event(), threading.Thread.start
+    with started_threads() as st:
+        quick = threading.Thread(target=len, args=((),))
+        stuck = threading.Thread(target=release.wait)
+        quick.start()
+        stuck.start()
+        quick.join()
+    assert st.threads == [quick, stuck] and st.alive() == [stuck]
+    release.set()
+    stuck.join()
+    assert threading.Thread.start is original_start, "Thread.start must be restored after the block"
