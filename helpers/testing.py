@@ -11,7 +11,12 @@ behaviour a task asks for (one process per buyer, every one joined before return
 that ended by its sentinel rather than by `terminate()`) and not only the result. `timed_call`
 runs a function in a child and notes when the call began, so that a test can check that it took
 at least as long as it must (a sleep), however slowly the child started.
-`no_new_processes` cleans up whatever a test's code left running.
+`no_new_processes` cleans up whatever a test's code left running. `started_threads` does for
+threads what `started_processes` does for processes.
+
+Threads cannot be killed: a student's thread that deadlocks or spins would stay in the kernel for
+good. `in_fresh_interpreter` therefore runs a test's thread code in a fresh interpreter with a
+time limit (`helpers.subproc`), which takes every thread with it when it ends or is killed.
 """
 from __future__ import annotations
 
@@ -110,6 +115,59 @@ class started_processes:
         """The processes nobody has joined (or otherwise reaped) yet. It only looks: unlike
         `exitcode` or `is_alive()`, it does not reap a child that has already ended."""
         return [p for p in self.procs if getattr(p, "_popen", None) is not None and p._popen.returncode is None]
+
+
+class started_threads:
+    """Context manager: `.threads` lists every `threading.Thread` started inside the block.
+
+    Like `started_processes`, it wraps `Thread.start` for the duration of the block, so a test can
+    ask how many threads a call started, whether they were daemons, and whether any is still
+    alive when the call returns (`alive()`: started but never joined, or stuck).
+    """
+
+    def __enter__(self):
+        import threading
+        self.threads: list = []
+        self._original = original = threading.Thread.start
+        threads = self.threads
+
+        def start(thread):
+            original(thread)
+            threads.append(thread)
+
+        threading.Thread.start = start
+        return self
+
+    def __exit__(self, *exc):
+        import threading
+        threading.Thread.start = self._original
+        return False
+
+    def alive(self) -> list:
+        """The threads started in the block that have not ended yet."""
+        return [t for t in self.threads if t.is_alive()]
+
+
+def in_fresh_interpreter(seconds: float, func, *args, what: str | None = None, hint: str | None = None,
+                         normal_exit: bool = False, **kwargs):
+    """Return `func(*args, **kwargs)` called in a fresh interpreter, or fail with a hint.
+
+    `func` is a module-level function (a test-side target); its arguments and value must pickle.
+    The interpreter ends with `os._exit` once the value is saved, so threads the call left running
+    cannot hold it open; after `seconds` it is killed. Either way no thread survives the test.
+    With `normal_exit` it ends as any program does instead: it waits for the threads that are not
+    daemons and stops the daemon ones (what a test of "the work survives the exit" needs).
+    An exception in the call fails the test with the end of its traceback.
+    """
+    from . import subproc
+    name = what or getattr(func, "__name__", "the call")
+    r = subproc.call(func, *args, timeout=seconds, hard_exit=not normal_exit, **kwargs)
+    if r.timed_out:
+        raise AssertionError(f"{name} did not finish within {seconds:g} s: {hint or HANG_HINT}")
+    if r.returncode != 0:
+        lines = [line for line in r.stderr.strip().splitlines() if line.strip()]
+        raise AssertionError(f"{name} raised an exception:\n" + "\n".join(lines[-6:]))
+    return r.value
 
 
 def multiprocessing_service_pids() -> set[int]:
