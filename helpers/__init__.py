@@ -29,6 +29,7 @@ One module per chapter, for what only that chapter uses:
 - `ch03_lifecycle`   zombies, orphans, daemons and subreapers made on purpose; `ps`-like readers
 - `ch04_box_office`  clerks sharing a terminal, buyers sharing a JSON file; atomic writes
 - `ch05_ipc`         producers, consumers and workers for queues, pipes and shared memory
+- `ch09_gil`         lost updates, threads against processes, the convoy effect, hashing; other Pythons
 
 For the exercises (the student notebooks import them; reading them is allowed):
 - `exercise`     `fresh_import(name)`: import a student's `%%writefile` module afresh

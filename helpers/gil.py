@@ -229,6 +229,20 @@ class GilRun:
         the run cuts short). With a GIL: how long each thread held it."""
         return [(b - a) / 1e6 for name in self.compute_threads for a, b in self._turns(name)[:-1]]
 
+    def pieces_ms(self) -> list[float]:
+        """Lengths (ms) of the stretches between any two pauses of a compute thread: the first
+        probe's reading of "slices", kept to show why it misled (a stop is not a hand-off)."""
+        g = self.gap_ns
+        out = []
+        for name in self.compute_threads:
+            st, start = self.stamps[name], None
+            for a, b in zip(st, st[1:]):
+                start = a if start is None else start
+                if b - a > g:
+                    out.append((a - start) / 1e6)
+                    start = None
+        return out
+
     @property
     def median_slice_ms(self) -> float:
         s = self.slices_ms()

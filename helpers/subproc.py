@@ -248,11 +248,13 @@ def run(code: str | None = None, *, module: str | None = None, args: list[str] =
     return h.stop()
 
 
-def call(target, *args, timeout: float = 10.0, record: bool = False, python: str | None = None, **kwargs) -> Result:
+def call(target, *args, timeout: float = 10.0, record: bool = False, python: str | None = None,
+         env: dict | None = None, **kwargs) -> Result:
     """Call a module-level function in a fresh interpreter and return its (picklable) value.
 
     `target` is a function defined in a module, or a string "package.module:function".
-    The return value is in `result.value`; `result.check()` raises if the call failed.
+    The return value is in `result.value`; `result.check()` raises if the call failed. `python`
+    and `env` choose the interpreter and its environment, as for `run`.
     """
     if callable(target):
         module, name = target.__module__, target.__qualname__
@@ -264,7 +266,7 @@ def call(target, *args, timeout: float = 10.0, record: bool = False, python: str
         inp, outp = os.path.join(tmp, "in.pickle"), os.path.join(tmp, "out.pickle")
         with open(inp, "wb") as f:
             pickle.dump((target, args, kwargs), f)
-        result = run(_CALL, args=[inp, outp], timeout=timeout, record=record, python=python)
+        result = run(_CALL, args=[inp, outp], timeout=timeout, record=record, python=python, env=env)
         if result.ok and os.path.exists(outp):
             with open(outp, "rb") as f:
                 result.value = pickle.load(f)

@@ -160,3 +160,10 @@ def test_a_real_run_records_cpu_marks_after_every_gap():
 def test_bad_arguments_say_what_is_wrong():
     with pytest.raises(ValueError, match="at least one thread"):
         gil.probe(threads=0, seconds=0.01)
+
+
+def test_pieces_are_what_the_first_probe_called_slices():
+    run = _turn_taking(stall_cpu=False)
+    pieces = run.pieces_ms()
+    assert len(pieces) > len(run.slices_ms()) and max(pieces) < 2.6, \
+        "every stop cuts a piece: about 2.5 ms here, half the 5 ms turn"

@@ -75,6 +75,12 @@ def test_call_returns_the_value_of_a_module_function():
     assert subproc.call("helpers.workloads:count", 4).value == 6
 
 
+def test_call_runs_in_the_environment_given():
+    import os
+    env = dict(os.environ, COURSE_CALL_CHECK="yes")
+    assert subproc.call("os:getenv", "COURSE_CALL_CHECK", env=env, timeout=20).check().value == "yes"
+
+
 def test_call_refuses_notebook_functions_with_a_hint():
     def f():
         pass
