@@ -34,7 +34,7 @@ One module per chapter, for what only that chapter uses:
 For the exercises (the student notebooks import them; reading them is allowed):
 - `exercise`     `fresh_import(name)`: import a student's `%%writefile` module afresh
 - `testing`      `finishes_within(seconds, func)`, `no_new_processes()`: what test cells check with
-- `ex02_targets` ... `ex05_targets`   the child-process targets each exercise's tests pair with yours
+- `ex02_targets` ... `ex05_targets`, `ex09_targets`   the targets and stand-ins each exercise's tests pair with yours
 """
 from .config import QUICK, apply_start_method_from_env, scale
 
