@@ -8,11 +8,14 @@ How a run is read:
 - A *gap* is a pause between two stamps of one thread longer than `gap_ns` (20 chunk lengths, at
   least 50 us). A gap is not always a wait for the GIL. With a GIL it is one only if another probe
   thread was seen running during it: "GIL wait" (a lock wait, drawn as a shade of blocked), from
-  that thread's first stamp on. In a gap where nobody else ran, the thread kept the GIL and
+  that thread's first stamp on (from the start of the gap when that stamp comes within `gap_ns`:
+  that is the hand-off itself). In a gap where nobody else ran, the thread kept the GIL and
   stopped for another reason: the OS gave its CPU to another program, or the interpreter was busy
   (growing the stamp list copies it). Each thread reads its own CPU clock after every gap, so the
   probe tells the two apart: a gap without CPU time is "not running" (off the CPU: blocked or
-  ready, the CPU clock cannot say which); a gap with CPU time stays "running".
+  ready, the CPU clock cannot say which); a gap with CPU time stays "running". (The part of a gap
+  before a late first stamp of another thread is "not running" too: the holder was off the CPU,
+  or it had let go and the next thread was not yet on one.)
 - A *turn* (`slices_ms`) is what a thread ran between two GIL waits, its stops included: with a
   GIL, the time it held the GIL. (Ending a slice at every gap instead cut one turn into several
   whenever the OS interrupted the holder: on a busy machine that reported slices well under the
