@@ -63,6 +63,15 @@ ANSWERS = [
                 pool = ProcessPoolExecutor(max_workers=workers)
                 return sum(pool.map(ex09_workers.count_primes, [lo for lo, _ in ranges], [hi for _, hi in ranges]))
         ''')}),
+    Answer("task1", "imports count_primes by name, which the task asks not to: the tests cannot see the work", {
+        "task1": define('''
+            from ex09_workers import count_primes
+
+            def count_primes_parallel(n, workers):
+                ranges = split(n, workers)
+                with ProcessPoolExecutor(max_workers=workers) as pool:
+                    return sum(pool.map(count_primes, [lo for lo, _ in ranges], [hi for _, hi in ranges]))
+        ''')}),
     Answer(None, "variant: multiprocessing.Pool.starmap, and split by i * n // parts", {
         "task1": define('''
             def split(n, parts):
@@ -123,6 +132,14 @@ ANSWERS = [
                 with ThreadPoolExecutor(max_workers=workers) as pool:
                     return [pool.submit(ex09_workers.download, name) for name in names]
         ''')}),
+    Answer("task2", "a pool kept for the next call (a default-argument cache), never shut down: its threads outlive the call", {
+        "task2": define('''
+            def download_all(names, workers, _pools={}):
+                if workers not in _pools:
+                    _pools[workers] = ThreadPoolExecutor(max_workers=workers)
+                pool = _pools[workers]
+                return list(pool.map(ex09_workers.download, names))
+        ''')}),
     Answer(None, "variant: `workers` threads taking names from a queue.Queue", {
         "task2": define('''
             import queue
@@ -176,6 +193,20 @@ ANSWERS = [
             def digest_all(blobs, workers):
                 with ThreadPoolExecutor(max_workers=len(blobs)) as pool:
                     return list(pool.map(ex09_workers.digest, blobs))
+        ''')}),
+    Answer("task3", "hashes with hashlib directly instead of ex09_workers.digest, which the task asks for", {
+        "task3": define('''
+            def digest_all(blobs, workers):
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    return list(pool.map(lambda blob: hashlib.sha256(blob).hexdigest(), blobs))
+        ''')}),
+    Answer("task3", "a pool kept for the next call (a default-argument cache), never shut down: its threads outlive the call", {
+        "task3": define('''
+            def digest_all(blobs, workers, _pools={}):
+                if workers not in _pools:
+                    _pools[workers] = ThreadPoolExecutor(max_workers=workers)
+                pool = _pools[workers]
+                return list(pool.map(ex09_workers.digest, blobs))
         ''')}),
     Answer(None, "variant: submit every blob, then collect the futures in order", {
         "task3": define('''
