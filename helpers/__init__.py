@@ -30,12 +30,13 @@ One module per chapter, for what only that chapter uses:
 - `ch04_box_office`  clerks sharing a terminal, buyers sharing a JSON file; atomic writes
 - `ch05_ipc`         producers, consumers and workers for queues, pipes and shared memory
 - `ch07_threads`     threads against processes, the daemon-at-exit program, the lost-update pictures
+- `ch09_gil`         lost updates, threads against processes, the convoy effect, hashing; other Pythons
 
 For the exercises (the student notebooks import them; reading them is allowed):
 - `exercise`     `fresh_import(name)`: import a student's `%%writefile` module afresh
 - `testing`      `finishes_within(seconds, func)`, `started_processes()`, `started_threads()`, `no_new_processes()`,
                  `in_fresh_interpreter(...)`: what test cells check with
-- `ex02_targets` ... `ex07_targets`   the test-side targets each exercise's tests pair with yours
+- `ex02_targets` ... `ex09_targets`   the test-side targets and stand-ins each exercise's tests pair with yours
 """
 from .config import QUICK, apply_start_method_from_env, scale
 
