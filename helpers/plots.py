@@ -210,9 +210,16 @@ def pool(run, ax=None, title: str | None = None, received: bool = False):
     rows = {RECEIVED_ROW: [("", 0.0, 0.0), ("", span, span)], **rows}
     ax = timeline(_scaled(rows, k), ax=ax, unit=unit, title=title, labels_inside=True)
     y = len(rows) - 1
-    for t in run.tasks:
-        ax.plot([t.received * k], [y], marker="v", color=DIAGRAM_COLORS["text"], markersize=7)
-        ax.text(t.received * k, y + 0.18, str(t.index), ha="center", va="bottom", fontsize=7,
+    groups: list[list] = []            # results received at (nearly) the same moment share one mark
+    for t in sorted(run.tasks, key=lambda t: t.received):
+        if groups and t.received - groups[-1][0].received < 0.01 * (span or 1):
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    for group in groups:
+        x = group[0].received * k
+        ax.plot([x], [y], marker="v", color=DIAGRAM_COLORS["text"], markersize=7)
+        ax.text(x, y + 0.18, ",".join(str(t.index) for t in group), ha="center", va="bottom", fontsize=7,
                 color=DIAGRAM_COLORS["text"])
     return ax
 
