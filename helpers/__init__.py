@@ -14,7 +14,7 @@ Shared instruments, named by what they do:
 - `states`     `states.run(tasks)` / `states.sample(procs)`: running / ready / blocked / zombie from the OS
 - `locks`      `TracedLock`, `TracedRLock`, `TracedSemaphore`: who waited, who held; `statistics()`
 - `gil`        `gil.probe(threads, seconds)`: who held the GIL when; switch interval; free-threaded overlap
-- `pools`      `pools.run(pool, func, items)`: which worker ran which task
+- `pools`      `pools.run(pool, func, items)`: which worker ran which task, when the caller got each result
 - `bench`      `bench.compare(cases)`: median, spread, speed-up, CPU/wall; `usable_cpus()`, `machine_cores()`
 - `scheduler`  a model of a CPU scheduler (jobs, time slices, cores), to compare with the real OS
 - `subproc`    `subproc.run(code)` / `call(func)` / `start(...)`: a fresh interpreter, time limit, tree cleanup
@@ -29,11 +29,13 @@ One module per chapter, for what only that chapter uses:
 - `ch03_lifecycle`   zombies, orphans, daemons and subreapers made on purpose; `ps`-like readers
 - `ch04_box_office`  clerks sharing a terminal, buyers sharing a JSON file; atomic writes
 - `ch05_ipc`         producers, consumers and workers for queues, pipes and shared memory
+- `ch10_pools`       tasks for pool workers; callbacks, shutdown, chunksize and pool-size measurements
 
 For the exercises (the student notebooks import them; reading them is allowed):
 - `exercise`     `fresh_import(name)`: import a student's `%%writefile` module afresh
 - `testing`      `finishes_within(seconds, func)`, `no_new_processes()`: what test cells check with
 - `ex02_targets` ... `ex05_targets`   the child-process targets each exercise's tests pair with yours
+- `ex10_targets`  a scripted `fetch` whose calls finish in an order the test sets; a watch on the pools a call makes
 """
 from .config import QUICK, apply_start_method_from_env, scale
 
