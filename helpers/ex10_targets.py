@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-SETTLE = 0.25       # seconds an item waits after the item it follows has finished
+SETTLE = 0.3        # seconds an item waits after the item it follows has finished
 LIMIT = 30.0        # no scripted wait lasts longer than this
 
 

@@ -97,6 +97,9 @@ ANSWERS = [
     Answer("task1", "returns map's iterator instead of a list", {
         "task1": sub("return list(pool.map(ex10_workers.digest, blobs))",
                      "return pool.map(ex10_workers.digest, blobs)")}),
+    Answer("task1", "sizes the pool by the number of blobs (max_workers=0 for none: ValueError)", {
+        "task1": sub("cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)",
+                     "cf.ProcessPoolExecutor(max_workers=min(workers, len(blobs)), mp_context=ctx)")}),
     Answer(None, "variant: a multiprocessing Pool from the context, results collected inside its with block", {
         "task1": define('''
             def digest_all(blobs, workers, ctx):
@@ -144,6 +147,13 @@ ANSWERS = [
         "task2": sub("if isinstance(exc, fatal):", "if True:")}),
     Answer("task2", "ignores workers: the default pool size", {
         "task2": sub("cf.ThreadPoolExecutor(max_workers=workers)", "cf.ThreadPoolExecutor()")}),
+    Answer("task2", "sizes the pool by the number of items (max_workers=0 for none: ValueError)", {
+        "task2": sub("cf.ThreadPoolExecutor(max_workers=workers)",
+                     "cf.ThreadPoolExecutor(max_workers=min(workers, len(items)))")}),
+    Answer("task2", "catches only ValueError, the error it expected", {
+        "task2": sub("            except Exception as exc:", "            except ValueError as exc:")}),
+    Answer("task2", "keeps the exception's message instead of the exception", {
+        "task2": sub("failed.append((items[i], exc))", "failed.append((items[i], str(exc)))")}),
     Answer("task2", "never shuts the pool down", {
         "task2": sub("        pool.shutdown(wait=all_completed, cancel_futures=True)\n",
                      "        for f in futures:\n            f.cancel()\n")}),
@@ -249,4 +259,58 @@ ANSWERS = [
                      "                    raise")}),
     Answer("task3", "ignores fatal: a fatal error is kept like any other", {
         "task2": sub("if isinstance(exc, fatal):", "if False:")}),
+    Answer("task3", "at a fatal error, shuts down without cancelling (the deadline is right)", {
+        "task2": define('''
+            def fetch_all(fetch, items, *, workers=4, timeout=None, fatal=()):
+                items = list(items)
+                deadline = None if timeout is None else time.monotonic() + timeout
+                pool = cf.ThreadPoolExecutor(max_workers=workers)
+                futures = {pool.submit(fetch, item): i for i, item in enumerate(items)}
+                done, failed, reported = [], [], set()
+                try:
+                    left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                    for future in cf.as_completed(futures, timeout=left):
+                        i = futures[future]
+                        reported.add(i)
+                        try:
+                            done.append((items[i], future.result()))
+                        except Exception as exc:
+                            failed.append((items[i], exc))
+                            if isinstance(exc, fatal):
+                                pool.shutdown(wait=False)
+                                return done, failed, [x for j, x in enumerate(items) if j not in reported]
+                    pool.shutdown()
+                except cf.TimeoutError:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                return done, failed, [x for j, x in enumerate(items) if j not in reported]
+        ''')}),
+    Answer("task3", "at a fatal error, cancels by hand and returns without shutting down", {
+        "task2": define('''
+            def fetch_all(fetch, items, *, workers=4, timeout=None, fatal=()):
+                items = list(items)
+                deadline = None if timeout is None else time.monotonic() + timeout
+                pool = cf.ThreadPoolExecutor(max_workers=workers)
+                futures = {pool.submit(fetch, item): i for i, item in enumerate(items)}
+                done, failed, reported = [], [], set()
+                try:
+                    left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                    for future in cf.as_completed(futures, timeout=left):
+                        i = futures[future]
+                        reported.add(i)
+                        try:
+                            done.append((items[i], future.result()))
+                        except Exception as exc:
+                            failed.append((items[i], exc))
+                            if isinstance(exc, fatal):
+                                for f in futures:
+                                    f.cancel()
+                                return done, failed, [x for j, x in enumerate(items) if j not in reported]
+                    pool.shutdown()
+                except cf.TimeoutError:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                return done, failed, [x for j, x in enumerate(items) if j not in reported]
+        ''')}),
+    Answer("task3", "not_done lists only the cancelled calls, not the running ones", {
+        "task2": sub("    not_done = [item for i, item in enumerate(items) if i not in reported]",
+                     "    not_done = [items[i] for f, i in futures.items() if f.cancelled()]")}),
 ]
