@@ -125,8 +125,9 @@ def graded_tasks(case: Case, all_cells: bool = False, cells: list[Cell] | None =
     graded on the tasks it can change: the task of each solution cell it replaces (the cell
     `task2`: task 2) and, for a cell that several tasks use (a `%%writefile` module) rewritten
     with `define()`, every task whose cells mention a function it redefines, or one that calls
-    such a function. Any other edit of a shared cell: every task. The tasks left out run the
-    solution's own code, which the "solution" case grades already.
+    such a function. Any other edit of a shared cell, or one whose users the cells do not name
+    (ex07's tests reach the module through `helpers.ex07_targets`): every task. The tasks left
+    out run the solution's own code, which the "solution" case grades already.
     """
     if all_cells or case.expect == "zero" or not case.answer.cells:
         return None
@@ -145,7 +146,7 @@ def graded_tasks(case: Case, all_cells: bool = False, cells: list[Cell] | None =
         owner = _task_of(c.grade_id) or (c.grade_id if c.solution and re.fullmatch(r"task\d+", c.grade_id or "") else None)
         if owner and c.kind == "code" and _identifiers(c.source) & names:
             tasks.add(owner)
-    return tasks
+    return tasks or None
 
 
 def _identifiers(source: str, node=None) -> set[str]:
