@@ -34,8 +34,9 @@ One module per chapter, for what only that chapter uses:
 
 For the exercises (the student notebooks import them; reading them is allowed):
 - `exercise`     `fresh_import(name)`: import a student's `%%writefile` module afresh
-- `testing`      `finishes_within(seconds, func)`, `no_new_processes()`: what test cells check with
-- `ex02_targets` ... `ex05_targets`   the child-process targets each exercise's tests pair with yours
+- `testing`      `finishes_within(seconds, func)`, `no_new_processes()`, `no_new_threads()`: what test cells
+                 check with
+- `ex02_targets` ... `ex06_targets`   the targets and test-side parts each exercise's tests pair with yours
 """
 from .config import QUICK, apply_start_method_from_env, scale
 

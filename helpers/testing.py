@@ -9,7 +9,8 @@ several slow children in the time of one.
 `started_processes` records the `multiprocessing` processes a call starts, so a test can check the
 behaviour a task asks for (one process per buyer, every one joined before returning, a consumer
 that ended by its sentinel rather than by `terminate()`) and not only the result.
-`no_new_processes` cleans up whatever a test's code left running.
+`no_new_processes` cleans up whatever a test's code left running. `no_new_threads` does both for
+threads: it sees which threads student code starts, and wakes the ones left waiting so they end.
 """
 from __future__ import annotations
 
@@ -54,8 +55,10 @@ def all_finish_within(seconds: float, *calls, what: str | None = None, hint: str
     workers = []
     for (func, *args), outcome in zip(calls, outcomes):
         name = what or getattr(func, "__name__", "the call")
-        workers.append(threading.Thread(target=call, args=(func, args, outcome),
-                                        name=f"finishes_within({name})", daemon=True))
+        worker = threading.Thread(target=call, args=(func, args, outcome), name=f"finishes_within({name})",
+                                  daemon=True)
+        worker._course_watchdog = True        # not student code: `no_new_threads.running()` leaves it out
+        workers.append(worker)
     deadline = time.monotonic() + seconds
     for worker in workers:
         worker.start()
@@ -153,4 +156,102 @@ class no_new_processes:
                 pass
         psutil.wait_procs(alive, timeout=self.grace)
         multiprocessing.active_children()
+        return False
+
+
+def _wake_blocked(thread: threading.Thread) -> None:
+    """Release whatever `threading` object `thread` is blocked in, found on its stack: abort a
+    Barrier, set an Event, release a Semaphore, notify a Condition's waiters. Python cannot kill a
+    thread, but a thread woken from its wait runs on and (usually) ends."""
+    import sys
+    frame = sys._current_frames().get(thread.ident)
+    pokes = {threading.Barrier.wait.__code__: lambda b: b.abort(),
+             threading.Event.wait.__code__: lambda e: e.set(),
+             threading.Semaphore.acquire.__code__: lambda s: s.release(),
+             threading.Condition.wait.__code__: _notify_all}
+    found = []
+    while frame is not None:                    # innermost first; poke the outermost first
+        poke = pokes.get(frame.f_code)
+        if poke is not None:
+            found.append((poke, frame.f_locals.get("self")))
+        frame = frame.f_back
+    for poke, obj in reversed(found):
+        try:
+            poke(obj)
+        except (ValueError, RuntimeError):      # a full BoundedSemaphore; a lock we could not take
+            pass
+
+
+def _notify_all(cond) -> None:
+    if cond.acquire(timeout=0.1):
+        try:
+            cond.notify_all()
+        finally:
+            cond.release()
+
+
+class no_new_threads:
+    """Context manager for tests: see which threads the code inside starts, and leave none running.
+
+    While the block runs, every thread started (`threading.Thread.start`, so also pool workers and
+    timers) is noted in `started`, and an exception that ends one of them goes to `errors` as
+    (thread name, "Type: message") instead of a traceback on the page. `running()` lists those still
+    alive: right after a student's function returns, it says whether the function joined its threads.
+
+    On exit, threads still running are named in `leftovers` and helped to end: the test's `wake`
+    callables run (set its events, feed its buffers), and a thread blocked in a `threading`
+    Barrier, Event, Semaphore or Condition is woken (see `_wake_blocked`), again and again for up
+    to `grace` seconds. A thread still running then (a long `time.sleep`, a loop that never looks at
+    anything the test controls) is named in `stuck`; test cells assert that there is none.
+    """
+
+    def __init__(self, wake=(), grace: float = 3.0):
+        self.wake, self.grace = list(wake), grace
+        self.started: list[threading.Thread] = []
+        self.errors: list[tuple[str, str]] = []
+        self.leftovers: list[str] = []
+        self.stuck: list[str] = []
+
+    def __enter__(self):
+        started, errors = self.started, self.errors
+        self._start, self._hook = original_start, original_hook = threading.Thread.start, threading.excepthook
+        self._body = True
+
+        def start(thread):
+            started.append(thread)
+            return original_start(thread)
+
+        def hook(args):
+            if args.thread in started and not issubclass(args.exc_type, SystemExit):
+                if self._body:
+                    errors.append((args.thread.name, f"{args.exc_type.__name__}: {args.exc_value}"))
+                return
+            original_hook(args)
+
+        threading.Thread.start, threading.excepthook = start, hook
+        return self
+
+    def running(self) -> list[threading.Thread]:
+        """The threads started in the block (by the code under test) that are still alive."""
+        return [t for t in self.started if t.is_alive() and not getattr(t, "_course_watchdog", False)]
+
+    def __exit__(self, *exc):
+        threading.Thread.start = self._start
+        self._body = False
+        alive = [t for t in self.started if t.is_alive()]
+        self.leftovers = [t.name for t in alive if not getattr(t, "_course_watchdog", False)]
+        deadline = time.monotonic() + self.grace
+        while alive and time.monotonic() < deadline:
+            for wake in self.wake:
+                try:
+                    wake()
+                except Exception:
+                    pass
+            for t in alive:
+                _wake_blocked(t)
+            for t in alive:
+                t.join(0.02)
+            alive = [t for t in alive if t.is_alive()]
+        self.stuck = [t.name for t in alive]
+        threading.excepthook = self._hook
         return False
