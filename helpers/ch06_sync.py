@@ -161,6 +161,12 @@ def run_traffic(arrivals: list[float], cycles: int, red: float, green: float,
     return rec
 
 
+def waiting_on(event) -> int:
+    """How many threads are blocked in `event.wait()` right now. (CPython's Event keeps them in a
+    private Condition; this peeks at it, which is fine for a demo and nothing else.)"""
+    return len(event._cond._waiters)
+
+
 def _marks(rec: Recorder, what: str | None = None) -> list:
     return [e for e in rec.events() if e.kind == "mark" and (what is None or e.detail == what)]
 
