@@ -161,10 +161,16 @@ def run_traffic(arrivals: list[float], cycles: int, red: float, green: float,
     return rec
 
 
-def waiting_on(event) -> int:
-    """How many threads are blocked in `event.wait()` right now. (CPython's Event keeps them in a
-    private Condition; this peeks at it, which is fine for a demo and nothing else.)"""
-    return len(event._cond._waiters)
+def until_waiting(event, n: int, timeout: float = 5.0) -> None:
+    """Return once `n` threads are blocked in `event.wait()`. CPython's Event keeps them in a private
+    Condition, and this peeks at it (fine for a demo, nothing else); where it cannot, it waits 0.1 s."""
+    waiters = getattr(getattr(event, "_cond", None), "_waiters", None)
+    if waiters is None:
+        time.sleep(0.1)
+        return
+    deadline = time.monotonic() + timeout
+    while len(waiters) < n and time.monotonic() < deadline:
+        time.sleep(0.001)
 
 
 def _marks(rec: Recorder, what: str | None = None) -> list:

@@ -165,10 +165,10 @@ def _wake_blocked(thread: threading.Thread) -> None:
     thread, but a thread woken from its wait runs on and (usually) ends."""
     import sys
     frame = sys._current_frames().get(thread.ident)
-    pokes = {threading.Barrier.wait.__code__: lambda b: b.abort(),
-             threading.Event.wait.__code__: lambda e: e.set(),
-             threading.Semaphore.acquire.__code__: lambda s: s.release(),
-             threading.Condition.wait.__code__: _notify_all}
+    pokes = {getattr(method, "__code__", None): poke for method, poke in (
+        (threading.Barrier.wait, lambda b: b.abort()), (threading.Event.wait, lambda e: e.set()),
+        (threading.Semaphore.acquire, lambda s: s.release()), (threading.Condition.wait, _notify_all))}
+    pokes.pop(None, None)                       # a method written in C has no code object to look for
     found = []
     while frame is not None:                    # innermost first; poke the outermost first
         poke = pokes.get(frame.f_code)
