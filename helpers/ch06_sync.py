@@ -14,6 +14,7 @@ import time
 
 from .locks import TracedCondition, TracedSemaphore
 from .recording import Recorder
+from .workloads import start_together
 
 
 def _ms(rows: dict) -> dict:
@@ -102,7 +103,6 @@ def run_car_park(cars: int, spaces: int, stay: float, gap: float = 0.0, ctx=None
                                     name=f"car {i + 1}") for i in range(cars)]
         _join_all(workers)
         return lot, outcomes
-    from .workloads import start_together
     ready, go = ctx.Semaphore(0), ctx.Event()
     workers = [ctx.Process(target=start_together, args=(ready, go, targets[i], lot, i * gap, stays[i]),
                            name=f"car {i + 1}") for i in range(cars)]
@@ -235,7 +235,6 @@ def run_shutdown(ctx, interval: float, stop_after: float) -> tuple[Recorder, flo
     """Two ticker processes, one sleeping with `time.sleep`, one waiting on the `stop` Event;
     `stop.set()` after `stop_after` s. Returns the recording, when stop was set (seconds on the
     recording's clock) and, per ticker, how long after that it stopped (its last recorded event)."""
-    from .workloads import start_together
     rec, stop = Recorder("tickers"), ctx.Event()
     ready, go = ctx.Semaphore(0), ctx.Event()
     procs = {name: ctx.Process(target=start_together, args=(ready, go, func, stop, rec, interval), name=name)
@@ -469,7 +468,7 @@ def arrive_and_start(barrier, rec: Recorder) -> None:
     rec.done()
 
 
-def start_together(ctx, n: int) -> Recorder:
+def start_at_barrier(ctx, n: int) -> Recorder:
     """Start `n` processes that wait at one `multiprocessing.Barrier(n)`: none starts working before
     the last has finished starting up. The recording's clock starts when the first is started."""
     rec = Recorder("start together")
@@ -480,7 +479,7 @@ def start_together(ctx, n: int) -> Recorder:
     return rec
 
 
-def draw_start_together(rec: Recorder, ax=None, title: str | None = None):
+def draw_start_at_barrier(rec: Recorder, ax=None, title: str | None = None):
     """Each process's wait at the barrier (blue; blank before it: the process starting up) and a ▶
     where it was let go."""
     rows = dict(sorted(rec.rows().items()))

@@ -12,6 +12,8 @@ import collections
 import threading
 import time
 
+from .locks import TracedCondition
+
 OVERLAP_WAIT = 5.0      # seconds the tests wait for cars to be inside together before concluding they cannot be
 EXTRA_CARS_WAIT = 0.2   # seconds the cars stay inside after that, so that a gate that lets too many in shows it
 
@@ -186,7 +188,6 @@ class WatchedDeque(collections.deque):
 
 def watch(buf, delay: float = 0.0):
     """Give `buf` a WatchedDeque and a TracedCondition in place of its `items` and `cond`; return them."""
-    from .locks import TracedCondition
     buf.items, buf.cond = WatchedDeque(delay), TracedCondition(name="buffer")
     return buf.items, buf.cond
 
