@@ -31,12 +31,13 @@ One module per chapter, for what only that chapter uses:
 - `ch04_box_office`  clerks sharing a terminal, buyers sharing a JSON file; atomic writes
 - `ch05_ipc`         producers, consumers and workers for queues, pipes and shared memory
 - `ch06_sync`        cars at a car park and a traffic light, tickers, timers, consumers, phase workers
+- `ch07_threads`     threads against processes, the daemon-at-exit program, the lost-update pictures
 
 For the exercises (the student notebooks import them; reading them is allowed):
 - `exercise`     `fresh_import(name)`: import a student's `%%writefile` module afresh
-- `testing`      `finishes_within(seconds, func)`, `no_new_processes()`, `no_new_threads()`: what test cells
-                 check with
-- `ex02_targets` ... `ex06_targets`   the targets and test-side parts each exercise's tests pair with yours
+- `testing`      `finishes_within(seconds, func)`, `started_processes()`, `started_threads()`, `no_new_processes()`,
+                 `no_new_threads()`, `in_fresh_interpreter(...)`: what test cells check with
+- `ex02_targets` ... `ex07_targets`   the test-side targets each exercise's tests pair with yours
 """
 from .config import QUICK, apply_start_method_from_env, scale
 

@@ -91,3 +91,4 @@ def how_started(parent_pid: int) -> None:
     if PARENT_MARK is not None:
         sys.exit(STARTED_BY["fork"])
     sys.exit(STARTED_BY["spawn"] if os.getppid() == parent_pid else STARTED_BY["forkserver"])
+

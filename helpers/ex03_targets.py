@@ -6,6 +6,7 @@ target by name. Reading them is allowed and may help you understand what a test 
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import threading
@@ -131,7 +132,12 @@ def work_done() -> None:
 
 
 def work_fails() -> None:
-    """A supervisor's work that fails half-way: the supervisor's process ends with an exception."""
+    """A supervisor's work that fails half-way: the supervisor's process ends with an exception.
+
+    Its traceback goes nowhere (stderr is sent to os.devnull first): in a graded cell, any output on
+    stderr, even this expected one, would cost the cell its points.
+    """
+    sys.stderr = open(os.devnull, "w")
     raise RuntimeError("the supervisor's work failed (on purpose, for the test)")
 
 
@@ -160,3 +166,22 @@ def adopt_orphans():
 
     from . import ch03_lifecycle
     return ch03_lifecycle.subreaper() if ch03_lifecycle.subreaper_supported() else contextlib.nullcontext()
+
+
+class CountingProcess(multiprocessing.Process):
+    """A Process that counts, in the parent, how often it is asked whether it has ended
+    (`is_alive()`, `exitcode`): a loop that keeps asking instead of blocking shows as thousands
+    of questions a second, however little CPU a busy machine gives it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asked = 0
+
+    def is_alive(self):
+        self.asked += 1
+        return super().is_alive()
+
+    @property
+    def exitcode(self):
+        self.asked += 1
+        return super().exitcode

@@ -62,8 +62,11 @@ def run_together(func, arg_tuples, *, timeout: float = 20.0, together: bool = Tr
     return outcomes
 
 
-def call_and_report(func, args, results) -> None:
-    """Child side of a single call: put ("ok", value) or ("error", "Type: msg") on `results`."""
+def call_and_report(func, args, results, began=None) -> None:
+    """Child side of a single call: put ("ok", value) or ("error", "Type: msg") on `results`.
+    `began`, an mp.Event, is set just before the call, so a test knows the call is under way."""
+    if began is not None:
+        began.set()
     _call_and_report(func, args, None, results, 0)
 
 

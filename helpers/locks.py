@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .recording import Recorder, clock_ns, worker_label
+from .recording import Recorder, clock_ns
 
 HOLDING, WAITING = "holding", "lock wait"   # colours: see plots.STATE_COLORS
 
@@ -74,6 +74,7 @@ class _Traced:
         self.name = name
         self._mp = ctx is not None        # process-shared (multiprocessing) or threads only
         self._rec = Recorder(name)
+        self._tls = threading.local()     # per thread: what a semaphore's holder holds
 
     def __getstate__(self):
         if not self._mp:
@@ -84,16 +85,7 @@ class _Traced:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-
-    def _worker(self) -> str:
-        rec = self._rec
-        if not rec._hooked:
-            rec._hook()
-        try:
-            return rec._tls.w
-        except AttributeError:
-            rec._tls.w = worker_label(rec._owner)
-            return rec._tls.w
+        self._tls = threading.local()
 
     def __enter__(self):
         self.acquire()
@@ -198,7 +190,7 @@ class TracedLock(_Traced):
         elif not blocking:
             ok = False
         else:                                 # contended: note that we wait, then wait
-            me = self._worker()
+            me = self._rec.worker()
             self._waiting[me] = t_req
             try:
                 if self._mp:                  # multiprocessing spells it acquire(block, timeout=None)
@@ -208,13 +200,9 @@ class TracedLock(_Traced):
             finally:
                 self._waiting.pop(me, None)
         if ok:
-            try:                              # inlined self._worker(): this is the hot path
-                me = self._rec._tls.w         # (set only after the exit hook is installed)
-            except AttributeError:
-                me = self._worker()
-            self._t = (t_req, clock_ns(), me)     # safe: only the holder writes it
+            self._t = (t_req, clock_ns(), self._rec.worker())     # safe: only the holder writes it
         else:
-            self._rec._buf.append((t_req, self._worker(), "acquire", (None, clock_ns())))
+            self._rec.record(t_req, self._rec.worker(), "acquire", (None, clock_ns()))
         return ok
 
     def release(self) -> None:
@@ -223,7 +211,7 @@ class TracedLock(_Traced):
             raise RuntimeError("release unlocked lock")
         t_rel = clock_ns()
         self._t = None
-        self._rec._buf.append((t[0], t[2], "acquire", (t[1], t_rel)))
+        self._rec.record(t[0], t[2], "acquire", (t[1], t_rel))
         self._inner.release()
 
     @property
@@ -371,12 +359,12 @@ class TracedSemaphore(_Traced):
         return state
 
     def _held(self) -> list:
-        tls = self._rec._tls
+        """This thread's (request, acquire) times of the permits it holds, most recent last."""
         try:
-            return tls.held
+            return self._tls.held
         except AttributeError:
-            tls.held = []
-            return tls.held
+            self._tls.held = []
+            return self._tls.held
 
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         t_req = clock_ns()
@@ -384,7 +372,7 @@ class TracedSemaphore(_Traced):
         if ok:
             self._held().append((t_req, clock_ns()))
         else:
-            self._rec._buf.append((t_req, self._worker(), "acquire", (None, clock_ns())))
+            self._rec.record(t_req, self._rec.worker(), "acquire", (None, clock_ns()))
         return ok
 
     def release(self) -> None:
@@ -392,11 +380,11 @@ class TracedSemaphore(_Traced):
         t_rel = clock_ns()
         if held:
             t_req, t_acq = held.pop()
-            self._rec._buf.append((t_req, self._worker(), "acquire", (t_acq, t_rel)))
+            self._rec.record(t_req, self._rec.worker(), "acquire", (t_acq, t_rel))
             self._inner.release()
         else:
             self._inner.release()        # a full BoundedSemaphore raises ValueError here: not recorded
-            self._rec._buf.append((t_rel, self._worker(), "unmatched release", None))
+            self._rec.record(t_rel, self._rec.worker(), "unmatched release")
 
     # -- reading -----------------------------------------------------------------------------
     def unmatched_releases(self) -> list[tuple[str, float]]:
@@ -464,31 +452,23 @@ class TracedCondition(threading.Condition):
         self._in_wait: dict[int, tuple[str, int]] = {}      # thread id -> (worker, since)
         self._notifying_all = threading.local()
 
-    def _me(self) -> str:
-        tls = self._rec._tls
-        try:
-            return tls.w
-        except AttributeError:
-            tls.w = worker_label(self._rec._owner)
-            return tls.w
-
     def wait(self, timeout: float | None = None) -> bool:
-        me, ident, t0 = self._me(), threading.get_ident(), clock_ns()
+        me, ident, t0 = self._rec.worker(), threading.get_ident(), clock_ns()
         self._in_wait[ident] = (me, t0)
         try:
             notified = super().wait(timeout)
         finally:
             self._in_wait.pop(ident, None)
-        self._rec._buf.append((t0, me, "wait", (clock_ns(), notified)))
+        self._rec.record(t0, me, "wait", (clock_ns(), notified))
         return notified
 
     def notify(self, n: int = 1) -> None:
         if not getattr(self._notifying_all, "on", False):
-            self._rec._buf.append((clock_ns(), self._me(), "notify", n))
+            self._rec.record(clock_ns(), self._rec.worker(), "notify", n)
         super().notify(n)
 
     def notify_all(self) -> None:
-        self._rec._buf.append((clock_ns(), self._me(), "notify", "all"))
+        self._rec.record(clock_ns(), self._rec.worker(), "notify", "all")
         self._notifying_all.on = True          # CPython's notify_all calls notify(): record it once
         try:
             super().notify_all()

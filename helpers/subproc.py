@@ -43,6 +43,9 @@ for part in name.split("."):
 result = func(*args, **kwargs)
 with open(sys.argv[2], "wb") as f:
     pickle.dump(result, f)
+if sys.argv[3:] == ["--hard-exit"]:
+    import os
+    os._exit(0)
 """
 
 
@@ -248,11 +251,15 @@ def run(code: str | None = None, *, module: str | None = None, args: list[str] =
     return h.stop()
 
 
-def call(target, *args, timeout: float = 10.0, record: bool = False, python: str | None = None, **kwargs) -> Result:
+def call(target, *args, timeout: float = 10.0, record: bool = False, python: str | None = None,
+         hard_exit: bool = False, **kwargs) -> Result:
     """Call a module-level function in a fresh interpreter and return its (picklable) value.
 
     `target` is a function defined in a module, or a string "package.module:function".
     The return value is in `result.value`; `result.check()` raises if the call failed.
+    With `hard_exit`, the interpreter ends with `os._exit(0)` as soon as the value is saved: no
+    atexit handlers, and no waiting for the non-daemon threads the call left running (a normal exit
+    joins them, so one that never ends would hold the interpreter open until the time limit).
     """
     if callable(target):
         module, name = target.__module__, target.__qualname__
@@ -264,7 +271,8 @@ def call(target, *args, timeout: float = 10.0, record: bool = False, python: str
         inp, outp = os.path.join(tmp, "in.pickle"), os.path.join(tmp, "out.pickle")
         with open(inp, "wb") as f:
             pickle.dump((target, args, kwargs), f)
-        result = run(_CALL, args=[inp, outp], timeout=timeout, record=record, python=python)
+        argv = [inp, outp] + (["--hard-exit"] if hard_exit else [])
+        result = run(_CALL, args=argv, timeout=timeout, record=record, python=python)
         if result.ok and os.path.exists(outp):
             with open(outp, "rb") as f:
                 result.value = pickle.load(f)

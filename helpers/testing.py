@@ -8,9 +8,17 @@ several slow children in the time of one.
 
 `started_processes` records the `multiprocessing` processes a call starts, so a test can check the
 behaviour a task asks for (one process per buyer, every one joined before returning, a consumer
-that ended by its sentinel rather than by `terminate()`) and not only the result.
-`no_new_processes` cleans up whatever a test's code left running. `no_new_threads` does both for
-threads: it sees which threads student code starts, and wakes the ones left waiting so they end.
+that ended by its sentinel rather than by `terminate()`) and not only the result. `timed_call`
+runs a function in a child and notes when the call began, so that a test can check that it took
+at least as long as it must (a sleep), however slowly the child started.
+`no_new_processes` cleans up whatever a test's code left running. `started_threads` does for
+threads what `started_processes` does for processes.
+
+Threads cannot be killed: a student's thread that deadlocks or spins would stay in the kernel for
+good. `in_fresh_interpreter` therefore runs a test's thread code in a fresh interpreter with a
+time limit (`helpers.subproc`), which takes every thread with it when it ends or is killed. Where
+the threads must share objects with the test (a buffer whose insides the test watches),
+`no_new_threads` runs them in the kernel instead, and wakes the ones left waiting so that they end.
 """
 from __future__ import annotations
 
@@ -73,6 +81,14 @@ def all_finish_within(seconds: float, *calls, what: str | None = None, hint: str
     return [outcome.get("value") for outcome in outcomes]
 
 
+def timed_call(func, args, began) -> None:
+    """A child-process target: note the time (time.monotonic(), one clock for every process) in the
+    mp.Value `began`, then call func(*args). A test compares it with the moment the process ended
+    or a result arrived: that is how long `func` took, whatever the child took to start."""
+    began.value = time.monotonic()
+    func(*args)
+
+
 class started_processes:
     """Context manager: `.procs` lists every `multiprocessing` process started inside the block.
 
@@ -103,6 +119,63 @@ class started_processes:
         """The processes nobody has joined (or otherwise reaped) yet. It only looks: unlike
         `exitcode` or `is_alive()`, it does not reap a child that has already ended."""
         return [p for p in self.procs if getattr(p, "_popen", None) is not None and p._popen.returncode is None]
+
+
+class started_threads:
+    """Context manager: `.threads` lists every `threading.Thread` started inside the block.
+
+    Like `started_processes`, it wraps `Thread.start` for the duration of the block, so a test can
+    ask how many threads a call started, whether they were daemons, and whether any is still
+    alive when the call returns (`alive()`: started but never joined, or stuck).
+    """
+
+    def __enter__(self):
+        import threading
+        self.threads: list = []
+        self._original = original = threading.Thread.start
+        threads = self.threads
+
+        def start(thread):
+            threads.append(thread)            # before it runs: a thread may end before start() returns
+            try:
+                original(thread)
+            except BaseException:
+                threads.remove(thread)
+                raise
+
+        threading.Thread.start = start
+        return self
+
+    def __exit__(self, *exc):
+        import threading
+        threading.Thread.start = self._original
+        return False
+
+    def alive(self) -> list:
+        """The threads started in the block that have not ended yet."""
+        return [t for t in self.threads if t.is_alive()]
+
+
+def in_fresh_interpreter(seconds: float, func, *args, what: str | None = None, hint: str | None = None,
+                         normal_exit: bool = False, **kwargs):
+    """Return `func(*args, **kwargs)` called in a fresh interpreter, or fail with a hint.
+
+    `func` is a module-level function (a test-side target); its arguments and value must pickle.
+    The interpreter ends with `os._exit` once the value is saved, so threads the call left running
+    cannot hold it open; after `seconds` it is killed. Either way no thread survives the test.
+    With `normal_exit` it ends as any program does instead: it waits for the threads that are not
+    daemons and stops the daemon ones (what a test of "the work survives the exit" needs).
+    An exception in the call fails the test with the end of its traceback.
+    """
+    from . import subproc
+    name = what or getattr(func, "__name__", "the call")
+    r = subproc.call(func, *args, timeout=seconds, hard_exit=not normal_exit, **kwargs)
+    if r.timed_out:
+        raise AssertionError(f"{name} did not finish within {seconds:g} s: {hint or HANG_HINT}")
+    if r.returncode != 0:
+        lines = [line for line in r.stderr.strip().splitlines() if line.strip()]
+        raise AssertionError(f"{name} raised an exception:\n" + "\n".join(lines[-6:]))
+    return r.value
 
 
 def multiprocessing_service_pids() -> set[int]:
@@ -190,13 +263,13 @@ def _notify_all(cond) -> None:
             cond.release()
 
 
-class no_new_threads:
+class no_new_threads(started_threads):
     """Context manager for tests: see which threads the code inside starts, and leave none running.
 
-    While the block runs, every thread started (`threading.Thread.start`, so also pool workers and
-    timers) is noted in `started`, and an exception that ends one of them goes to `errors` as
-    (thread name, "Type: message") instead of a traceback on the page. `running()` lists those still
-    alive: right after a student's function returns, it says whether the function joined its threads.
+    As `started_threads` does, it notes every thread started in the block (`threads`); an exception
+    that ends one of them goes to `errors` as (thread name, "Type: message") instead of a traceback
+    on the page. `running()` lists the ones still alive, apart from the test's own `finishes_within`
+    watchdogs: right after a student's function returns, it says whether the function joined its threads.
 
     On exit, threads still running are named in `leftovers` and helped to end: the test's `wake`
     callables run (set its events, feed its buffers), and a thread blocked in a `threading`
@@ -207,38 +280,33 @@ class no_new_threads:
 
     def __init__(self, wake=(), grace: float = 3.0):
         self.wake, self.grace = list(wake), grace
-        self.started: list[threading.Thread] = []
         self.errors: list[tuple[str, str]] = []
         self.leftovers: list[str] = []
         self.stuck: list[str] = []
 
     def __enter__(self):
-        started, errors = self.started, self.errors
-        self._start, self._hook = original_start, original_hook = threading.Thread.start, threading.excepthook
-        self._body = True
-
-        def start(thread):
-            started.append(thread)
-            return original_start(thread)
+        super().__enter__()
+        self._hook, self._body = threading.excepthook, True
+        original_hook = self._hook
 
         def hook(args):
-            if args.thread in started and not issubclass(args.exc_type, SystemExit):
+            if args.thread in self.threads and not issubclass(args.exc_type, SystemExit):
                 if self._body:
-                    errors.append((args.thread.name, f"{args.exc_type.__name__}: {args.exc_value}"))
+                    self.errors.append((args.thread.name, f"{args.exc_type.__name__}: {args.exc_value}"))
                 return
             original_hook(args)
 
-        threading.Thread.start, threading.excepthook = start, hook
+        threading.excepthook = hook
         return self
 
     def running(self) -> list[threading.Thread]:
         """The threads started in the block (by the code under test) that are still alive."""
-        return [t for t in self.started if t.is_alive() and not getattr(t, "_course_watchdog", False)]
+        return [t for t in self.alive() if not getattr(t, "_course_watchdog", False)]
 
     def __exit__(self, *exc):
-        threading.Thread.start = self._start
+        super().__exit__(*exc)
         self._body = False
-        alive = [t for t in self.started if t.is_alive()]
+        alive = self.alive()
         self.leftovers = [t.name for t in alive if not getattr(t, "_course_watchdog", False)]
         deadline = time.monotonic() + self.grace
         while alive and time.monotonic() < deadline:

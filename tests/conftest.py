@@ -56,7 +56,7 @@ def _chapter_selection(chapter: str):
                     if any(re.search(rf"\b{m}\b", p.read_text(encoding="utf-8")) for m in modules)}
     always = {"test_repository.py", "test_colour_language.py"}
     per_chapter = {"test_notebooks.py": notebooks[0].stem, "test_exercises.py": f"ex{chapter}_",
-                   "test_wrong_answers.py": f"[ex{chapter}-"}      # its ids are [ex06-fork], not [ex06_name]
+                   "test_wrong_answers.py": f"ex{chapter}_"}
 
     def wanted(item) -> bool:
         name = item.path.name

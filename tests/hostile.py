@@ -73,10 +73,14 @@ def is_test(cell) -> bool:
 
 
 def target_index(nb) -> int:
-    """The last solution code cell that is plain Python (not `%%writefile` and friends)."""
+    """The last solution code cell that is plain Python (not `%%writefile` and friends); in an
+    exercise whose answers all live in a module (ex07: threads cannot be killed, so its tests run the
+    module in fresh interpreters), the last `%%writefile` answer cell."""
     found = [i for i, c in enumerate(nb.cells) if is_solution(c) and not c.source.lstrip().startswith("%%")]
     if not found:
-        raise ValueError("the exercise has no plain-Python answer cell to inject into")
+        found = [i for i, c in enumerate(nb.cells) if is_solution(c) and c.source.lstrip().startswith("%%writefile")]
+    if not found:
+        raise ValueError("the exercise has no answer cell to inject into")
     return found[-1]
 
 
@@ -115,7 +119,12 @@ def build(case: Case, good_nb) -> nbformat.NotebookNode:
         case.tamper(nb)
     else:
         cell = nb.cells[target_index(nb)]
-        cell.source = case.code + cell.source
+        if cell.source.lstrip().startswith("%%writefile"):
+            # into the module, under its magic line: it runs when the notebook (or a test) imports it
+            magic, _, rest = cell.source.lstrip().partition("\n")
+            cell.source = magic + "\n" + case.code + rest
+        else:
+            cell.source = case.code + cell.source
     return nb
 
 

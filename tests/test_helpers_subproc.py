@@ -1,4 +1,4 @@
-"""subproc: fresh interpreters with a time limit; nothing they start is left running."""
+"""subproc: fresh interpreters with a time limit; nothing they start is left running (threads included)."""
 import psutil
 import pytest
 
@@ -75,6 +75,20 @@ def test_call_returns_the_value_of_a_module_function():
     assert subproc.call("helpers.workloads:count", 4).value == 6
 
 
+def leave_a_thread_running() -> str:
+    """Start a non-daemon thread that never ends, and return: a normal exit would wait for it."""
+    import threading
+    threading.Thread(target=threading.Event().wait, name="forever").start()
+    return "returned"
+
+
+def test_hard_exit_does_not_wait_for_threads_left_running():
+    stuck = subproc.call("tests.test_helpers_subproc:leave_a_thread_running", timeout=2)
+    assert stuck.timed_out and stuck.value is None
+    r = subproc.call("tests.test_helpers_subproc:leave_a_thread_running", timeout=20, hard_exit=True).check()
+    assert r.value == "returned"      # check() above: it did not wait for the time limit
+
+
 def test_call_refuses_notebook_functions_with_a_hint():
     def f():
         pass
@@ -118,3 +132,28 @@ def test_a_server_is_stopped_with_everything_it_started():
             c.sendall(b"hello")
             assert c.recv(100) == b"HELLO"
     assert server.proc.poll() is not None
+
+
+def test_in_fresh_interpreter_returns_the_value_or_fails_with_a_hint():
+    from helpers.testing import in_fresh_interpreter
+    assert in_fresh_interpreter(20, workloads.count, 4) == 6
+    with pytest.raises(AssertionError, match="did not finish within 1 s: look for a hang"):
+        in_fresh_interpreter(1, workloads.sleep, 30, hint="look for a hang")
+    with pytest.raises(AssertionError, match="raised an exception:(.|\n)*TypeError"):
+        in_fresh_interpreter(20, workloads.count, "four")
+
+
+def test_started_threads_sees_which_threads_a_call_left_running():
+    import threading
+    from helpers.testing import started_threads
+    release, original_start = threading.Event(), threading.Thread.start
+    with started_threads() as st:
+        quick = threading.Thread(target=len, args=((),))
+        stuck = threading.Thread(target=release.wait)
+        quick.start()
+        stuck.start()
+        quick.join()
+    assert st.threads == [quick, stuck] and st.alive() == [stuck]
+    release.set()
+    stuck.join()
+    assert threading.Thread.start is original_start, "Thread.start must be restored after the block"

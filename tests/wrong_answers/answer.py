@@ -5,7 +5,9 @@ the `%%writefile` cell `workers`...). A replacement is either the cell's whole n
 edit of the solution's own source, so an answer shows only what the student did differently:
 
 - `define(code)`: replace the top-level functions and classes that `code` defines (by name),
-  keep the rest of the cell (imports, the other functions, a `%%writefile` line);
+  keep the rest of the cell (imports, the other functions, a `%%writefile` line); the edit
+  remembers those names (`edit.names`), so that a variant of a shared cell is graded on the
+  tasks that use them;
 - `sub(old, new)`: replace one exact piece of text, which must occur exactly once.
 """
 from __future__ import annotations
@@ -40,15 +42,6 @@ def sub(old: str, new: str) -> Edit:
         if count != 1:
             raise ValueError(f"sub(): expected one occurrence of {old!r} in the cell, found {count}")
         return source.replace(old, new)
-    return edit
-
-
-def chain(*edits: Edit) -> Edit:
-    """Several edits of one cell, applied in order."""
-    def edit(source: str) -> str:
-        for e in edits:
-            source = e(source)
-        return source
     return edit
 
 
@@ -100,6 +93,7 @@ def define(code: str) -> Edit:
             lines += ["\n", "\n"] + _strip_blank_tail(new_lines[s:e])
         added = [new_lines[i] for node in imports for i in range(node.lineno - 1, node.end_lineno)]
         return magic + "".join(added + lines)
+    edit.names = set(new_defs)              # what it redefines: the runner grades what uses them
     return edit
 
 

@@ -87,6 +87,14 @@ ANSWERS = [
                         codes.append(p.exitcode)
                 return codes
         ''')}),
+    Answer("task2", "calls p.run() instead of p.start(): the targets run in this process", {
+        "task2": define('''
+            def run_all(target, arg_tuples):
+                procs = [mp.Process(target=target, args=tuple(args)) for args in arg_tuples]
+                for p in procs:
+                    p.run()
+                return [p.exitcode for p in procs]
+        ''')}),
     Answer(None, "variant: waits by polling is_alive() with a short sleep", {
         "task2": define('''
             def run_all(target, arg_tuples):
@@ -122,15 +130,13 @@ ANSWERS = [
                 p.join()
                 return p.exitcode
         ''')}),
-    Answer("task3", "does not join after kill(): the exit code may still be None", {
+    Answer("task3", "after terminate(), waits for ever instead of killing a child that ignores SIGTERM", {
         "task3": define('''
             def stop(p, grace=1.0):
                 p.join(grace)
                 if p.is_alive():
                     p.terminate()
-                    p.join(grace)
-                if p.is_alive():
-                    p.kill()
+                    p.join()
                 return p.exitcode
         ''')}),
     Answer("task3", "terminates at once, without waiting for the child to end by itself", {

@@ -36,6 +36,16 @@ ANSWERS = [
                 with open(f"/proc/{pid}/stat") as f:
                     return f.read().rpartition(")")[2].split()[0] == "Z"
         ''')}),
+    Answer(None, "variant: psutil alone, asking first and handling a process that vanished", {
+        "task1": define('''
+            def is_zombie(pid):
+                if not psutil.pid_exists(pid):
+                    return False
+                try:
+                    return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+                except psutil.NoSuchProcess:
+                    return False
+        ''')}),
     Answer(None, "variant: the State line of /proc/PID/status", {
         "task1": define('''
             def is_zombie(pid):
@@ -93,6 +103,19 @@ ANSWERS = [
                 for p in procs:
                     p.join()
                 return [p.name for p in procs]
+        ''')}),
+    Answer("task2", "learns which child ended from os.wait(), which reaps it behind multiprocessing's back", {
+        "task2": define('''
+            def reap_in_finish_order(procs):
+                by_pid = {p.pid: p for p in procs}
+                order = []
+                while by_pid:
+                    pid, _ = os.wait()
+                    p = by_pid.pop(pid, None)
+                    if p is not None:
+                        p.join()
+                        order.append(p.name)
+                return order
         ''')}),
     Answer(None, "variant: waits for one sentinel at a time, with a timeout loop", {
         "task2": define('''
@@ -201,15 +224,15 @@ ANSWERS = [
                     time.sleep(poll)
                 report.put(parent)
         ''')}),
-    Answer("task5", "reads os.getppid() once, before the loop, and then compares stale values", {
+    Answer("task5", "compares a copy of the parent's pid that the loop never updates", {
         "task5": define('''
             def orphan_watcher(ready, report, poll=0.05):
                 parent = os.getppid()
                 ready.set()
-                now = os.getppid()
-                while now == parent:
+                current = parent
+                while current == parent:
                     time.sleep(poll)
-                report.put(now)
+                report.put(current)
         ''')}),
     Answer("task5", "waits for its parent with os.waitpid, which works only for one's own children", {
         "task5": define('''

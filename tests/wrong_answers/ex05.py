@@ -185,4 +185,201 @@ ANSWERS = [
                 cons.join()
                 return {"seconds": time.monotonic() - started, "blocked": report.get(timeout=10)}
         ''')}),
+
+    # ---- task 5: receive_all ----------------------------------------------------------------
+    Answer("task5", "keeps its copy of the child's end open: recv() never sees EOF", {
+        "task5": sub("    theirs.close()                  # else recv() never sees EOF: this copy of the sending end stays open\n", "")}),
+    Answer("task5", "joins the child before reading its messages", {
+        "task5": define('''
+            def receive_all(producer):
+                mine, theirs = mp.Pipe()
+                child = mp.Process(target=producer, args=(theirs,))
+                child.start()
+                theirs.close()
+                child.join()
+                messages = []
+                while True:
+                    try:
+                        messages.append(mine.recv())
+                    except EOFError:
+                        return messages
+        ''')}),
+    Answer("task5", "stops reading when nothing has come for 2 s (poll with a timeout)", {
+        "task5": define('''
+            def receive_all(producer):
+                mine, theirs = mp.Pipe()
+                child = mp.Process(target=producer, args=(theirs,))
+                child.start()
+                theirs.close()
+                messages = []
+                while mine.poll(2):
+                    try:
+                        messages.append(mine.recv())
+                    except EOFError:
+                        break
+                child.join()
+                return messages
+        ''')}),
+    Answer("task5", "never joins the child", {
+        "task5": sub("    child.join()\n    mine.close()\n", "    mine.close()\n")}),
+    Answer(None, "variant: a one-way pipe, and the end closed with a with block", {
+        "task5": define('''
+            def receive_all(producer):
+                reader, writer = mp.Pipe(duplex=False)
+                child = mp.Process(target=producer, args=(writer,))
+                child.start()
+                writer.close()
+                got = []
+                with reader:
+                    try:
+                        while True:
+                            got.append(reader.recv())
+                    except EOFError:
+                        pass
+                child.join()
+                return got
+        ''')}),
+
+    # ---- task 6: jq_worker ------------------------------------------------------------------
+    Answer("task6", "calls task_done() as soon as it takes an item, before the work is done", {
+        "workers": define('''
+            def jq_worker(jobs, results, done, work):
+                while True:
+                    n = jobs.get()
+                    jobs.task_done()
+                    if n is None:
+                        return
+                    try:
+                        result = work(n)
+                    except Exception:
+                        result = None
+                    results.put((n, result))
+                    with done.get_lock():
+                        done.value += 1
+        ''')}),
+    Answer("task6", "no task_done() when work(n) raises", {
+        "workers": define('''
+            def jq_worker(jobs, results, done, work):
+                while True:
+                    n = jobs.get()
+                    if n is None:
+                        jobs.task_done()
+                        return
+                    try:
+                        results.put((n, work(n)))
+                    except Exception:
+                        results.put((n, None))
+                        continue
+                    with done.get_lock():
+                        done.value += 1
+                    jobs.task_done()
+        ''')}),
+    Answer("task6", "no task_done() for the sentinel", {
+        "workers": define('''
+            def jq_worker(jobs, results, done, work):
+                while True:
+                    n = jobs.get()
+                    if n is None:
+                        return
+                    try:
+                        result = work(n)
+                    except Exception:
+                        result = None
+                    results.put((n, result))
+                    with done.get_lock():
+                        done.value += 1
+                    jobs.task_done()
+        ''')}),
+    Answer("task6", "lets the exception of work(n) end the worker", {
+        "workers": define('''
+            def jq_worker(jobs, results, done, work):
+                while True:
+                    n = jobs.get()
+                    try:
+                        if n is None:
+                            return
+                        results.put((n, work(n)))
+                        with done.get_lock():
+                            done.value += 1
+                    finally:
+                        jobs.task_done()
+        ''')}),
+    Answer(None, "variant: iter(get, None), the sentinel marked done after the loop", {
+        "workers": define('''
+            def jq_worker(jobs, results, done, work):
+                for n in iter(jobs.get, None):
+                    try:
+                        out = (n, work(n))
+                    except ValueError:
+                        out = (n, None)
+                    results.put(out)
+                    with done.get_lock():
+                        done.value = done.value + 1
+                    jobs.task_done()
+                jobs.task_done()
+        ''')}),
+
+    # ---- task 7: shared_sum -----------------------------------------------------------------
+    Answer("task7", "closes the block but never unlinks it", {
+        "task7": sub("        shm.close()\n        shm.unlink()\n", "        shm.close()\n")}),
+    Answer("task7", "frees the block only on success (no try/finally)", {
+        "task7": define('''
+            def shared_sum(values, n_workers):
+                shm = shared_memory.SharedMemory(create=True, size=8 * len(values))
+                view = shm.buf.cast("d")
+                view[:len(values)] = array.array("d", values)
+                view.release()
+                results = mp.Queue()
+                bounds = [len(values) * k // n_workers for k in range(n_workers + 1)]
+                workers = [mp.Process(target=targets.sum_slice,
+                                      args=(shm.name, len(values), bounds[k], bounds[k + 1], results))
+                           for k in range(n_workers)]
+                for w in workers:
+                    w.start()
+                total = sum(results.get() for _ in workers)
+                for w in workers:
+                    w.join()
+                shm.close()
+                shm.unlink()
+                return total
+        ''')}),
+    Answer("task7", "equal slices of len // n_workers: the last values are never summed", {
+        "task7": sub("        bounds = [len(values) * k // n_workers for k in range(n_workers + 1)]\n",
+                     "        chunk = len(values) // n_workers\n        bounds = [k * chunk for k in range(n_workers + 1)]\n")}),
+    Answer("task7", "keeps the cast view alive, so close() raises and the block stays", {
+        "task7": sub("""        view = shm.buf.cast("d")
+        try:
+            view[:len(values)] = array.array("d", values)
+        finally:
+            view.release()
+""", """        view = shm.buf.cast("d")
+        view[:len(values)] = array.array("d", values)
+""")}),
+    Answer("task7", "a block of len(values) bytes instead of 8 per value", {
+        "task7": sub("size=8 * len(values)", "size=len(values)")}),
+    Answer(None, "variant: numpy on the block, one worker per chunk from array_split", {
+        "task7": define('''
+            def shared_sum(values, n_workers):
+                import numpy as np
+                shm = shared_memory.SharedMemory(create=True, size=8 * len(values))
+                try:
+                    data = np.ndarray((len(values),), dtype=np.float64, buffer=shm.buf)
+                    data[:] = values
+                    del data
+                    out = mp.Queue()
+                    chunks = np.array_split(np.arange(len(values)), n_workers)
+                    procs = [mp.Process(target=targets.sum_slice,
+                                        args=(shm.name, len(values), int(c[0]) if len(c) else 0,
+                                              int(c[-1]) + 1 if len(c) else 0, out))
+                             for c in chunks]
+                    for p in procs:
+                        p.start()
+                    parts = [out.get() for _ in procs]
+                    for p in procs:
+                        p.join()
+                    return float(sum(parts))
+                finally:
+                    shm.close()
+                    shm.unlink()
+        ''')}),
 ]

@@ -4,30 +4,37 @@ An answer is the exercise's source notebook (`solutions/`, hidden tests included
 ordinary code) with some solution cells replaced (see `answer.py`). Grading it means running the
 notebook's code cells in order in an IPython shell (so `%%writefile` works), with the variables an
 nbgrader kernel sees (`NBGRADER_EXECUTION=autograde`, hence quick mode; `COURSE_START_METHOD`), in a
-fresh copy of the exercise folder, and noting for each graded test cell whether it raised.
+fresh copy of the exercise folder, and noting for each graded test cell whether it raised or
+wrote to stderr (nbgrader gives no points for either).
 
-Cost is what decides the design (`tests/test_wrong_answers.py` grades about 40 answers per exercise,
-under three start methods):
+Cost is what decides the design (`tests/test_wrong_answers.py` grades 12 to 34 answers per
+exercise, under three start methods):
 
-- All the answers of one (exercise, start method) run in ONE worker interpreter (`--worker`),
-  each with a fresh user namespace and a fresh folder. Between answers the worker kills any child
-  process left behind and forgets the answer's `exNN_workers` module.
+- A worker interpreter (`--worker`) grades the cases whose numbers it reads on stdin, one after
+  another, each with a fresh user namespace and a fresh folder; between cases it kills any child
+  process left behind, restores `sys.path` and forgets the modules the case wrote. A group
+  (exercise, start method) is shared by `slots_for(exercise)` workers, each taking the next case
+  when it is done with one (`run_group`).
 - A wrong answer aimed at task N runs the cells up to task N's test cell and skips the other
-  tasks' test cells: only its own task has to lose points. The solution, the variants and the
-  untouched student version run every cell.
-- The parent watches each worker (`run_group`): a cell that runs past `CELL_LIMIT` seconds gets
-  the worker killed (the answer's remaining test cells fail, as after an nbgrader cell timeout),
-  and a new worker carries on with the next answer. A worker also hands over to a new one after
-  an answer that left a thread or a process behind, so no answer can disturb the next.
-- The groups are independent: `run_groups` runs them in parallel (they mostly wait for children).
+  tasks' test cells: only its own task has to lose points. A variant is graded on the tasks
+  its change can reach (`graded_tasks`). The solution and the untouched student version run
+  every cell; `--all-cells` runs every cell for every answer.
+- The parent watches each worker (`_Worker.grade`): a cell that runs past `CELL_LIMIT` seconds
+  gets the worker killed (the answer's remaining test cells fail, as after an nbgrader cell
+  timeout), and a new worker carries on with the next case. A worker also hands over to a new
+  one after a case that left a thread or a process behind, so that no answer disturbs the next.
+- The groups are independent: `run_groups` runs them all at once (they mostly wait for children).
 
 Fidelity: the same runner gives the solution full marks and the untouched student version
-(`exercises/`, test cells restored from the source as nbgrader does) zero on every graded cell.
+(`exercises/`, test cells restored from the source as nbgrader does) zero on every graded cell;
+like an ipykernel kernel, its user namespace is `__main__` without a file, so a function defined
+in a cell cannot be a spawn child's target here either.
 
 Command line, for authors of tests and wrong answers (prints one row per answer):
 
     .venv/bin/python -m tests.wrong_answers.runner ex05 --method spawn
-    .venv/bin/python -m tests.wrong_answers.runner ex05 --only 3,7 --all-cells
+    .venv/bin/python -m tests.wrong_answers.runner ex05 --only 3,7 --all-cells -v
+    .venv/bin/python -m tests.wrong_answers.runner ex03 --log /tmp/ex03.log   # tracebacks, prints
 """
 from __future__ import annotations
 
@@ -35,6 +42,7 @@ import argparse
 import importlib
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -43,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +74,7 @@ class Cell:
     kind: str                  # "code" or "markdown"
     grade_id: str | None
     graded: bool               # a code cell that scores points (a test cell)
+    solution: bool             # a cell the student writes
     source: str
 
 
@@ -83,7 +93,7 @@ def notebook_cells(exercise: str, root: Path = SOLUTIONS) -> list[Cell]:
         meta = c.get("metadata", {}).get("nbgrader", {})
         source = "".join(c["source"])
         cells.append(Cell(c["cell_type"], meta.get("grade_id"),
-                          c["cell_type"] == "code" and bool(meta.get("grade")), source))
+                          c["cell_type"] == "code" and bool(meta.get("grade")), bool(meta.get("solution")), source))
     return cells
 
 
@@ -108,39 +118,102 @@ def cases(exercise: str) -> list[Case]:
     return out
 
 
+def graded_tasks(case: Case, all_cells: bool = False, cells: list[Cell] | None = None) -> set[str] | None:
+    """The tasks whose test cells run for `case` (None: every task).
+
+    A wrong answer is graded on its own task: only that task has to lose points. A variant is
+    graded on the tasks it can change: the task of each solution cell it replaces (the cell
+    `task2`: task 2) and, for a cell that several tasks use (a `%%writefile` module) rewritten
+    with `define()`, every task whose cells mention a function it redefines, or one that calls
+    such a function. Any other edit of a shared cell: every task. The tasks left out run the
+    solution's own code, which the "solution" case grades already.
+    """
+    if all_cells or case.expect == "zero" or not case.answer.cells:
+        return None
+    if case.expect == "loses":
+        return {case.answer.task}
+    tasks, names = set(), set()
+    for grade_id, edit in case.answer.cells.items():
+        if re.fullmatch(r"task\d+", grade_id):
+            tasks.add(grade_id)
+        elif getattr(edit, "names", None) is None:
+            return None
+        else:
+            source = next(c.source for c in cells if c.grade_id == grade_id)
+            names |= _users_of(source, edit.names)
+    for c in cells or []:
+        owner = _task_of(c.grade_id) or (c.grade_id if c.solution and re.fullmatch(r"task\d+", c.grade_id or "") else None)
+        if owner and c.kind == "code" and _identifiers(c.source) & names:
+            tasks.add(owner)
+    return tasks
+
+
+def _identifiers(source: str, node=None) -> set[str]:
+    """The names and attribute names a cell (or one node of it) uses: `ex05_workers.consumer` uses
+    `ex05_workers` and `consumer`. A cell magic's line is left out."""
+    import ast
+    if node is None:
+        node = ast.parse(source.partition("\n")[2] if source.startswith("%%") else source)
+    return ({n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            | {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)})
+
+
+def _users_of(source: str, names: set[str]) -> set[str]:
+    """`names`, and the top-level functions of this cell that use them, directly or not."""
+    import ast
+    body = source.partition("\n")[2] if source.startswith("%%") else source
+    uses = {node.name: _identifiers(body, node)
+            for node in ast.parse(body).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    found = set(names)
+    while True:
+        more = {name for name, used in uses.items() if used & found} - found
+        if not more:
+            return found
+        found |= more
+
+
+def _task_of(grade_id: str | None) -> str | None:
+    """`task2_tests`, `task4_measure` -> the task they belong to; None for cells of the whole notebook."""
+    match = re.match(r"(task\d+)_", grade_id or "")
+    return match.group(1) if match else None
+
+
 def plan(exercise: str, case: Case, all_cells: bool = False) -> list[tuple[str | None, bool, str]]:
     """The code cells to run for `case`: (grade_id, graded, source), in notebook order.
 
-    A wrong answer for task N stops after `taskN_tests` and skips the other tasks' test cells
-    (unless `all_cells`).
+    Every solution cell runs. Test cells (and other locked cells, like a measurement, but not
+    the `..._import` cells) of tasks that `graded_tasks` leaves out are skipped, and the run stops
+    after the last test cell that counts.
     """
     cells = notebook_cells(exercise)
     known = {c.grade_id for c in cells}
     unknown = set(case.answer.cells) - known
     if unknown:
         raise ValueError(f"{exercise} {case.label} {case.answer.why!r}: no cell with grade_id {sorted(unknown)}")
-    target = f"{case.answer.task}_tests" if case.expect == "loses" else None
-    if target and target not in known:
+    if case.expect == "loses" and f"{case.answer.task}_tests" not in known:
         raise ValueError(f"{exercise}: {case.answer.why!r} names task {case.answer.task!r}, "
-                         f"but the notebook has no test cell {target!r}")
-    if all_cells:
-        target = None
-    steps = []
-    for c in cells:
-        if c.kind != "code":
-            continue
-        if target and c.graded and c.grade_id != target:
-            continue
-        source = case.answer.source(c.grade_id, c.source) if c.grade_id in case.answer.cells else c.source
-        steps.append((c.grade_id, c.graded, source))
-        if target and c.grade_id == target:
-            break
-    return steps
+                         f"but the notebook has no test cell {case.answer.task}_tests")
+    tasks = graded_tasks(case, all_cells, cells)
+
+    def counts(c: Cell) -> bool:
+        owner = _task_of(c.grade_id)
+        return (tasks is None or owner is None or owner in tasks or c.solution
+                or (c.grade_id or "").endswith("_import"))
+
+    code = [c for c in cells if c.kind == "code" and counts(c)]
+    last_test = max((i for i, c in enumerate(code) if c.graded), default=len(code) - 1)
+    if tasks is None:
+        last_test = len(code) - 1
+    return [(c.grade_id, c.graded,
+             case.answer.source(c.grade_id, c.source) if c.grade_id in case.answer.cells else c.source)
+            for c in code[:last_test + 1]]
 
 
 # ---- the worker: runs answers one after another in this interpreter -------------------------------
 
-def _worker(exercise: str, method: str, indices: list[int], events_fd: int, all_cells: bool) -> None:
+def _worker(exercise: str, method: str, events_fd: int, all_cells: bool) -> None:
+    """Grade the cases whose numbers arrive on stdin, one per line, until stdin closes, or until a
+    case leaves a process or a thread behind (then a fresh worker takes the next one)."""
     os.environ["NBGRADER_EXECUTION"] = "autograde"    # what nbgrader sets: quick mode on
     os.environ["COURSE_START_METHOD"] = method
     events = os.fdopen(events_fd, "w", buffering=1)
@@ -159,11 +232,13 @@ def _worker(exercise: str, method: str, indices: list[int], events_fd: int, all_
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "nocolor"
     shell = InteractiveShell.instance(config=config)
+    stderr = _StderrWatch()
     # like ipykernel: no "" on sys.path (fresh_import adds the notebook's folder itself)
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     all_cases = cases(exercise)
     home = os.getcwd()
-    for index in indices:
+    for line in sys.stdin:
+        index = int(line)
         case = all_cases[index]
         emit(event="start", case=index)
         started = time.monotonic()
@@ -181,11 +256,15 @@ def _worker(exercise: str, method: str, indices: list[int], events_fd: int, all_
                 if graded:
                     emit(event="cell", case=index, cell=grade_id)
                 t0 = time.monotonic()
+                stderr.start()
                 result = shell.run_cell(source, store_history=False)
+                written = stderr.stop()
                 error = result.error_before_exec or result.error_in_exec
                 if graded:
                     message = "" if error is None else f"{type(error).__name__}: {error}"
-                    emit(event="result", case=index, cell=grade_id, ok=error is None,
+                    if error is None and written:     # nbgrader gives no credit to a cell with stderr output
+                        message = f"wrote to stderr (nbgrader scores that 0): {written.strip().splitlines()[-1]}"
+                    emit(event="result", case=index, cell=grade_id, ok=not message,
                          message=message[:500], seconds=round(time.monotonic() - t0, 2))
         finally:
             os.chdir(home)
@@ -198,8 +277,36 @@ def _worker(exercise: str, method: str, indices: list[int], events_fd: int, all_
             shutil.rmtree(workdir, ignore_errors=True)
         emit(event="done", case=index, left=left, seconds=round(time.monotonic() - started, 2))
         if left:
-            break                                    # a fresh worker takes the next answer
+            break
     _stop_services()
+
+
+class _StderrWatch:
+    """What a cell, or any process it started, writes to stderr (file descriptor 2).
+
+    An nbgrader kernel shows such output as a stderr stream in the cell, and nbgrader gives a
+    graded cell with one no points, as if it had raised. So file descriptor 2 of this worker
+    (inherited by every child) is a file, and each cell's share of it is read back, then also
+    copied to the worker's log.
+    """
+
+    def __init__(self) -> None:
+        self.log = os.dup(2)
+        self.file = tempfile.TemporaryFile()
+        os.dup2(self.file.fileno(), 2)
+        self.mark = 0
+
+    def start(self) -> None:
+        sys.stderr.flush()
+        self.mark = os.lseek(2, 0, os.SEEK_END)
+
+    def stop(self) -> str:
+        sys.stderr.flush()
+        end = os.lseek(2, 0, os.SEEK_END)
+        written = os.pread(2, end - self.mark, self.mark) if end > self.mark else b""
+        if written:
+            os.write(self.log, written)
+        return written.decode(errors="replace")
 
 
 def _stop_services() -> None:
@@ -279,108 +386,136 @@ def _graded_cells(exercise: str, case: Case, all_cells: bool) -> list[str]:
 
 
 def run_group(exercise: str, method: str, only: list[int] | None = None, all_cells: bool = False,
-              log: Path | None = None) -> list[CaseResult]:
-    """Grade the cases of one (exercise, start method), in as few worker interpreters as possible."""
+              log: Path | None = None, slots: int = 1) -> list[CaseResult]:
+    """Grade the cases of one (exercise, start method) in `slots` workers at a time, each taking
+    the next case as it finishes one; a worker is replaced only when it has to be."""
     all_cases = cases(exercise)
     indices = list(range(len(all_cases))) if only is None else list(only)
     results = {i: CaseResult(i, all_cases[i]) for i in indices}
     for i in indices:
         for g in _graded_cells(exercise, all_cases[i], all_cells):
             results[i].cells[g] = CellResult("not run")
-    log_file = open(log, "a") if log else subprocess.DEVNULL
-    try:
-        todo = list(indices)
-        while todo:
-            todo = _one_worker(exercise, method, todo, results, log_file, all_cells)
-    finally:
-        if log:
-            log_file.close()
+    todo, lock = deque(indices), threading.Lock()
+    log_file = open(log, "a") if log else None
+
+    def slot() -> None:
+        worker = None
+        try:
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    index = todo.popleft()
+                worker = worker or _Worker(exercise, method, all_cells, log_file)
+                if not worker.grade(index, results[index]):
+                    worker.stop()
+                    worker = None
+        finally:
+            if worker:
+                worker.stop()
+
+    threads = [threading.Thread(target=slot, name=f"{exercise}-{method}-slot{k}") for k in range(max(1, slots))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if log_file:
+        log_file.close()
     return [results[i] for i in indices]
 
 
-def _one_worker(exercise, method, todo, results, log_file, all_cells) -> list[int]:
-    """Start a worker on `todo`; return the cases still to run when it stops or is stopped."""
-    read_fd, write_fd = os.pipe()
-    cmd = [sys.executable, "-m", "tests.wrong_answers.runner", "--worker", exercise, "--method", method,
-           "--events-fd", str(write_fd), "--only", ",".join(map(str, todo))] + (["--all-cells"] if all_cells else [])
-    proc = subprocess.Popen(cmd, cwd=REPO, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
-                            pass_fds=(write_fd,), start_new_session=True)
-    os.close(write_fd)
-    reader = os.fdopen(read_fd)
-    current, cell_started, answer_started, done = None, None, None, set()
-    buffer = ""
-    try:
+class _Worker:
+    """One worker interpreter (`--worker`), fed case numbers on its stdin and watched over its events."""
+
+    def __init__(self, exercise: str, method: str, all_cells: bool, log_file) -> None:
+        read_fd, write_fd = os.pipe()
+        cmd = [sys.executable, "-m", "tests.wrong_answers.runner", "--worker", exercise, "--method", method,
+               "--events-fd", str(write_fd)] + (["--all-cells"] if all_cells else [])
+        out = log_file or subprocess.DEVNULL
+        self.proc = subprocess.Popen(cmd, cwd=REPO, stdin=subprocess.PIPE, stdout=out, stderr=out, text=True,
+                                     pass_fds=(write_fd,), start_new_session=True)
+        os.close(write_fd)
+        self.read_fd, self.buffer = read_fd, ""
+
+    def grade(self, index: int, result: CaseResult) -> bool:
+        """Grade one case into `result`; False when this worker must be replaced before the next."""
+        try:
+            self.proc.stdin.write(f"{index}\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return False
+        started, cell_started = time.monotonic(), None
         while True:
-            wait = 1.0
-            ready, _, _ = select.select([reader], [], [], wait)
+            ready, _, _ = select.select([self.read_fd], [], [], 1.0)
             if ready:
-                chunk = os.read(read_fd, 65536).decode()
-                if not chunk:
-                    break                            # the worker exited
-                buffer += chunk
-                *lines, buffer = buffer.split("\n")
+                chunk = os.read(self.read_fd, 65536).decode()
+                if not chunk:                         # the worker died in the middle of the case
+                    result.seconds = round(time.monotonic() - started, 2)
+                    self._mark_unfinished(result, "crash", "the worker interpreter died during this answer")
+                    return False
+                self.buffer += chunk
+                *lines, self.buffer = self.buffer.split("\n")
                 for line in lines:
                     ev = json.loads(line)
-                    i = ev["case"]
-                    if ev["event"] == "start":
-                        current, answer_started, cell_started = i, time.monotonic(), None
-                    elif ev["event"] == "cell":
+                    if ev["event"] == "cell":
                         cell_started = time.monotonic()
-                        results[i].cells[ev["cell"]] = CellResult("not run")
                     elif ev["event"] == "result":
-                        results[i].cells[ev["cell"]] = CellResult("pass" if ev["ok"] else "fail",
-                                                                  ev["message"], ev["seconds"])
+                        result.cells[ev["cell"]] = CellResult("pass" if ev["ok"] else "fail", ev["message"], ev["seconds"])
                         cell_started = None
                     elif ev["event"] == "done":
-                        results[i].left = ev["left"]
-                        results[i].seconds = ev["seconds"]
-                        done.add(i)
-                        current = None
-            if current is not None and cell_started is not None and time.monotonic() - cell_started > CELL_LIMIT:
-                cell = next(g for g, r in results[current].cells.items() if r.status == "not run")
-                results[current].cells[cell] = CellResult(
-                    "timeout", f"still running after {CELL_LIMIT:g} s: the worker was stopped", CELL_LIMIT)
-                break
-    finally:
-        _kill_tree(proc)
-        reader.close()
-    if current is not None:                          # stopped, or died, in the middle of an answer
-        results[current].seconds = round(time.monotonic() - answer_started, 2)
-        for g, r in results[current].cells.items():
-            if r.status == "not run" and proc.returncode not in (0, None) and r.message == "":
-                r.message = f"the worker died (exit status {proc.returncode})"
-        done.add(current)
-    return [i for i in todo if i not in done]
+                        result.left, result.seconds = ev["left"], ev["seconds"]
+                        return not ev["left"]
+            if cell_started is not None and time.monotonic() - cell_started > CELL_LIMIT:
+                result.seconds = round(time.monotonic() - started, 2)
+                self._mark_unfinished(result, "timeout", f"still running after {CELL_LIMIT:g} s: the worker was stopped")
+                return False
 
+    @staticmethod
+    def _mark_unfinished(result: CaseResult, status: str, message: str) -> None:
+        first = True
+        for g, r in result.cells.items():
+            if r.status == "not run":
+                result.cells[g] = CellResult(status if first else "not run", message if first else "")
+                first = False
 
-def _kill_tree(proc: subprocess.Popen) -> None:
-    import psutil
-    try:
-        tree = psutil.Process(proc.pid).children(recursive=True)
-    except psutil.Error:
-        tree = []
-    if proc.poll() is None:
+    def stop(self) -> None:
+        """Let the worker end (it stops its fork server and resource tracker), then kill what is left."""
+        import psutil
         try:
-            proc.wait(timeout=10 if not tree else 0.1)
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
-    for p in tree:
         try:
-            p.kill()
+            tree = psutil.Process(self.proc.pid).children(recursive=True)
         except psutil.Error:
+            tree = []
+        for p in tree:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
             pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-    psutil.wait_procs(tree, timeout=5)
+        self.proc.wait()
+        psutil.wait_procs(tree, timeout=5)
+        os.close(self.read_fd)
 
 
-def run_groups(groups: list[tuple[str, str]], jobs: int | None = None) -> dict[tuple[str, str], list[CaseResult]]:
-    """Run several (exercise, method) groups at once; they mostly wait for their children."""
-    with ThreadPoolExecutor(max_workers=jobs or len(groups)) as pool:
-        futures = {g: pool.submit(run_group, *g) for g in groups}
+def slots_for(exercise: str) -> int:
+    """Workers for one group: one per dozen cases or so (2 to 4), so that no group holds up the rest."""
+    return min(4, 1 + len(cases(exercise)) // 12)
+
+
+def run_groups(groups: list[tuple[str, str]]) -> dict[tuple[str, str], list[CaseResult]]:
+    """Run several (exercise, method) groups at once, `slots_for` workers each: they mostly wait."""
+    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        futures = {g: pool.submit(run_group, *g, slots=slots_for(g[0])) for g in groups}
         return {g: f.result() for g, f in futures.items()}
 
 
@@ -399,7 +534,9 @@ def describe(exercise: str, method: str, result: CaseResult) -> str:
     return f"{where}: scored points under {method}: {won}"
 
 
-def table(exercise: str, method: str, results: list[CaseResult]) -> str:
+def table(exercise: str, method: str, results: list[CaseResult], verbose: bool = False) -> str:
+    """One row per case; the messages of failed cells under the rows that did not score as they must
+    (every failed cell with `verbose`)."""
     graded = [c.grade_id for c in notebook_cells(exercise) if c.graded]
     mark = {"pass": "ok", "fail": "x", "not run": ".", "timeout": "T", "crash": "!"}
     rows = [f"{exercise} under {method}    (ok = passed, x = failed, . = not run, T = stopped at {CELL_LIMIT:g} s)",
@@ -411,7 +548,7 @@ def table(exercise: str, method: str, results: list[CaseResult]) -> str:
         rows.append(f"{r.index:>3} {verdict:8} {r.case.answer.task or r.case.label:8} {cells} {r.seconds:6.1f}  "
                     f"{r.case.answer.why}" + (f"  [left {', '.join(r.left)}]" if r.left else ""))
         for g, c in r.cells.items():
-            if c.status != "pass" and (not r.ok or "-v" in sys.argv):
+            if c.status != "pass" and (not r.ok or verbose):
                 rows.append(f"{'':22}{g}: {c.status} {c.message[:160]}")
     return "\n".join(rows)
 
@@ -425,17 +562,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="run every test cell for wrong answers too (slower; shows what else they lose)")
     parser.add_argument("-v", action="store_true", help="show the message of every failed cell")
     parser.add_argument("--log", help="append the workers' output (tracebacks, prints) to this file")
+    parser.add_argument("--slots", type=int, default=2, help="workers grading at the same time (default 2)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--events-fd", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     only = [int(x) for x in args.only.split(",") if x.strip()] or None
     if args.worker:
-        _worker(args.exercise, args.method, only or [], args.events_fd, args.all_cells)
+        _worker(args.exercise, args.method, args.events_fd, args.all_cells)
         return 0
     t0, cpu0 = time.monotonic(), os.times()
-    results = run_group(args.exercise, args.method, only, args.all_cells, Path(args.log) if args.log else None)
+    results = run_group(args.exercise, args.method, only, args.all_cells, Path(args.log) if args.log else None,
+                        args.slots)
     cpu1 = os.times()
-    print(table(args.exercise, args.method, results))
+    print(table(args.exercise, args.method, results, args.v))
     print(f"wall {time.monotonic() - t0:.1f} s, CPU {cpu1.children_user + cpu1.children_system - cpu0.children_user - cpu0.children_system:.1f} s")
     return 0 if all(r.ok for r in results) else 1
 
