@@ -9,6 +9,11 @@ Prints one `name: value` line per figure (progress goes to stderr). It reports; 
 asserts: timings belong here, not in the tests. Targets (docs/design-notes.md): timeline_overhead_ratio
 <= 1.05, traced_lock_ns_per_acquire <= 1000, state_sampler_cpu_percent <= 5 at a 2 ms interval,
 gil_probe_overhead_ratio <= 1.10.
+
+Chapter 09's figures come from one run of its own measurements (`helpers.ch09_gil`): what to expect
+with the GIL is gil_cpu_threads_speedup about 1, gil_cpu_processes_speedup up to cpus_really_given
+(the cores the machine gave during that run), gil_io_threads_speedup about 8 (8 sleeping tasks),
+hash_threads_speedup up to the usable CPUs (hashlib releases the GIL on 1 MiB pieces).
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers import bench, gil, locks, recording, states, workloads  # noqa: E402
+from helpers import bench, ch09_gil, gil, locks, recording, states, workloads  # noqa: E402
 
 
 def progress(msg: str) -> None:
@@ -128,8 +133,29 @@ def main() -> None:
     report("gil_probe_overhead_ratio", gil_probe_overhead_ratio())
     run = gil.probe(2, 0.3)
     report("gil_median_slice_ms_default_interval", run.median_slice_ms, "{:.2f}")
+    report("gil_median_piece_ms_default_interval", ch09_gil.median(run.pieces_ms()), "{:.2f}")  # the old reading
+    report("gil_stops_off_cpu_default_interval", len(run.stalls_ms()))
     run = gil.probe(2, 0.3, switch_interval=0.001)
     report("gil_median_slice_ms_1ms_interval", run.median_slice_ms, "{:.2f}")
+
+    progress("GIL: CPU-bound and I/O-bound work on threads and on processes")
+    grid = ch09_gil.workload_grid(progress=False)
+    speedups = grid.speedups()
+    report("gil_cpu_threads_speedup", speedups["cpu threads"], "{:.2f}")
+    report("gil_cpu_processes_speedup", speedups["cpu processes"], "{:.2f}")
+    report("gil_io_threads_speedup", speedups["io threads"], "{:.2f}")
+    report("gil_io_processes_speedup", speedups["io processes"], "{:.2f}")
+    report("cpus_really_given", grid.cpus_given, "{:.2f}")
+    for kind, comp in (("cpu", grid.cpu), ("io", grid.io)):
+        for label, note in comp.notes.items():
+            report(f"note_gil_{kind}_{label.replace(' ', '_')}", note)
+    hashing = ch09_gil.hashing(progress=False)
+    report("hash_threads_speedup", hashing.speedup(hashing.cases[1].label), "{:.2f}")
+    small = ch09_gil.hashing(piece=1024, progress=False)
+    report("hash_threads_speedup_1kib_pieces", small.speedup(small.cases[1].label), "{:.2f}")
+    convoy = ch09_gil.convoy((1, 2))
+    report("gil_io_wakeup_delay_ms_1_cpu_thread", ch09_gil.median(convoy[1]), "{:.2f}")
+    report("gil_io_wakeup_delay_ms_2_cpu_threads", ch09_gil.median(convoy[2]), "{:.2f}")
 
     progress("parallel speed-up, 4 tasks")
     work = workloads.iterations_for(0.15)

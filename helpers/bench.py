@@ -169,6 +169,7 @@ class Measurement:
     walls: list[float]
     cpus: list[float]
     workers: int = 1
+    cpu_bound: bool = True   # False for work that waits (sleeps, I/O): it needs no CPU to overlap
 
     @property
     def median(self) -> float:
@@ -185,7 +186,7 @@ class Measurement:
 
 
 def measure(func, *args, repeat: int = 5, warmup: int = 1, label: str | None = None,
-            workers: int = 1, progress: bool = True, **kwargs) -> Measurement:
+            workers: int = 1, progress: bool = True, cpu_bound: bool = True, **kwargs) -> Measurement:
     """Run `func(*args, **kwargs)` `warmup` + `repeat` times; keep wall and CPU time of each run."""
     label = label or getattr(func, "__name__", "case")
     walls, cpus = [], []
@@ -202,7 +203,7 @@ def measure(func, *args, repeat: int = 5, warmup: int = 1, label: str | None = N
             print(f"\r{label}: run {i + 1}/{warmup + repeat}, {elapsed:.1f} s", end="", flush=True)
     if show:
         print(f"\r{label}: {repeat} runs, median {statistics.median(walls):.3f} s" + " " * 10, flush=True)
-    return Measurement(label, walls, cpus, workers)
+    return Measurement(label, walls, cpus, workers, cpu_bound)
 
 
 def _spin_report(seconds: float) -> float:
@@ -244,8 +245,9 @@ class Comparison:
         return base.median / next(m for m in self.cases if m.label == label).median
 
     def limit(self, m: Measurement) -> int:
-        """The physical limit on speed-up for a case: min(its workers, usable CPUs)."""
-        return max(1, min(m.workers, self.cpus))
+        """The physical limit on speed-up for a case: min(its workers, usable CPUs); for work that
+        waits instead of computing (`cpu_bound=False`), its workers: waiting needs no CPU."""
+        return max(1, min(m.workers, self.cpus) if m.cpu_bound else m.workers)
 
     def table(self) -> str:
         """A text table of the comparison, with a warning line when the machine gave fewer cores."""
@@ -270,7 +272,7 @@ class Comparison:
         machine_ok = not min(before, after) < 0.8 * self.cpus     # True when not checked (nan)
         for m in self.cases:
             expect = self.limit(m)
-            if m.cpu_wall < 0.75 * expect:
+            if m.cpu_bound and m.cpu_wall < 0.75 * expect:
                 note = f"got only {m.cpu_wall:.2f} cores' worth of CPU, not {expect}"
                 if not machine_ok:
                     note += " (the machine gave fewer cores)"
@@ -288,7 +290,8 @@ class Comparison:
 
 
 def compare(cases: dict, baseline: str | None = None, workers: dict[str, int] | None = None,
-            repeat: int = 3, warmup: int = 1, check_machine: bool = True, progress: bool = True) -> Comparison:
+            repeat: int = 3, warmup: int = 1, check_machine: bool = True, progress: bool = True,
+            cpu_bound: bool = True) -> Comparison:
     """Measure several cases and compare each with `baseline` (default: the first case).
 
     `cases` maps a label to a zero-argument callable (use `functools.partial` for arguments);
@@ -297,13 +300,15 @@ def compare(cases: dict, baseline: str | None = None, workers: dict[str, int] | 
     that limit is labelled (a serial baseline that got half a core makes every speed-up look
     twice as good); a machine check before and after says whether the machine or the program is
     to blame (threads held back by the GIL also read about 1.0: that is the program).
+    `cpu_bound=False` says the cases wait (sleep, I/O) instead of computing: their limit is their
+    number of workers, and a CPU/wall near 0 is what they should read.
     """
     workers = workers or {}
     baseline = baseline or next(iter(cases))
     cpus = usable_cpus()
     before = machine_cores(0.1) if check_machine else float("nan")
-    ms = [measure(f, repeat=repeat, warmup=warmup, label=label, workers=workers.get(label, 1), progress=progress)
-          for label, f in cases.items()]
+    ms = [measure(f, repeat=repeat, warmup=warmup, label=label, workers=workers.get(label, 1), progress=progress,
+                  cpu_bound=cpu_bound) for label, f in cases.items()]
     after = machine_cores(0.1) if check_machine else float("nan")
     comp = Comparison(ms, baseline, cpus, (before, after))
     comp.label_shortfalls()

@@ -1,28 +1,43 @@
 """Who holds the GIL when: a probe that lets threads draw their own turns.
 
-Each probe thread does tiny chunks of pure-Python work (a few microseconds each) and appends one
+Each probe thread does tiny chunks of pure-Python work (a microsecond or two each) and appends one
 timestamp after every chunk to its own list. Recording (start, end) around bigger chunks would
-mislead: a thread can lose the GIL in the middle of a chunk (docs/design-notes.md). Afterwards, per thread,
-consecutive stamps closer together than a few chunk lengths are joined into "running" stretches;
-a longer gap means the thread was waiting for the GIL ("GIL wait": a lock wait, drawn as a shade
-of blocked, because the OS puts a thread that waits for the GIL to sleep). With the GIL, stretches of
-different threads alternate and last about `sys.getswitchinterval()` (5 ms by default); on a
-free-threaded build (3.13t/3.14t with the GIL off) they overlap: the picture shows both rows green
-at the same time, and `overlap` tells how much.
+mislead: a thread can lose the GIL in the middle of a chunk (docs/design-notes.md).
 
-    run = gil.probe(threads=2, seconds=0.1)        # or switch_interval=0.001
+How a run is read:
+- A *gap* is a pause between two stamps of one thread longer than `gap_ns` (20 chunk lengths, at
+  least 50 us). A gap is not always a wait for the GIL. With a GIL it is one only if another probe
+  thread was seen running during it: "GIL wait" (a lock wait, drawn as a shade of blocked), from
+  that thread's first stamp on (from the start of the gap when that stamp comes within `gap_ns`:
+  that is the hand-off itself). In a gap where nobody else ran, the thread kept the GIL and
+  stopped for another reason: the OS gave its CPU to another program, or the interpreter was busy
+  (growing the stamp list copies it). Each thread reads its own CPU clock after every gap, so the
+  probe tells the two apart: a gap without CPU time is "not running" (off the CPU: blocked or
+  ready, the CPU clock cannot say which); a gap with CPU time stays "running". (The part of a gap
+  before a late first stamp of another thread is "not running" too: the holder was off the CPU,
+  or it had let go and the next thread was not yet on one.)
+- A *turn* (`slices_ms`) is what a thread ran between two GIL waits, its stops included: with a
+  GIL, the time it held the GIL. (Ending a slice at every gap instead cut one turn into several
+  whenever the OS interrupted the holder: on a busy machine that reported slices well under the
+  switch interval, docs/design-notes.md.)
+- Without a GIL (3.13t/3.14t with the GIL off) nobody waits for a GIL: every gap without CPU time
+  ends a run, and `overlap` says how much of the time two or more threads ran at once.
+
+    run = gil.probe(threads=2, seconds=0.1)        # or switch_interval=0.001, io_threads=1
     run.plot()                                     # or plots.timeline(run.rows())
-    run.slices_ms(), run.handoffs, run.overlap
+    run.slices_ms(), run.handoffs, run.stalls_ms(), run.overlap, run.io_wakeup_delays_ms()
 """
 from __future__ import annotations
 
+import bisect
 import statistics as _stats
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 
-CHUNK = 200   # loop steps per chunk: a few microseconds of bytecode
+CHUNK = 200   # loop steps per chunk: a microsecond or two of bytecode
+MIN_GAP_NS = 50_000
 
 
 def gil_enabled() -> bool:
@@ -31,20 +46,25 @@ def gil_enabled() -> bool:
     return True if check is None else bool(check())
 
 
-def _probe_thread(stamps: list, barrier: threading.Barrier, deadline_box: list, record: bool, chunk: int,
-                  cpu: dict, name: str):
-    clock = time.perf_counter_ns
+def _probe_thread(stamps: list, marks: list, barrier: threading.Barrier, deadline_box: list, record: bool,
+                  chunk: int, gap: int, cpu: dict, name: str):
+    clock, cpu_clock = time.perf_counter_ns, time.thread_time_ns
     append = stamps.append
     barrier.wait()
     deadline = deadline_box[0]
-    c0 = time.thread_time()
+    c0 = cpu_clock()
     if record:
-        t = clock()
-        while t < deadline:
+        prev = clock()
+        append(prev)
+        marks.append((0, c0))
+        while prev < deadline:
             for _ in range(chunk):
                 pass
             t = clock()
             append(t)
+            if t - prev > gap:                      # back after a pause: how much CPU did we get?
+                marks.append((len(stamps) - 1, cpu_clock()))
+            prev = t
     else:
         n, t = 0, clock()
         while t < deadline:
@@ -53,7 +73,7 @@ def _probe_thread(stamps: list, barrier: threading.Barrier, deadline_box: list, 
             t = clock()
             n += 1
         stamps.append(n)
-    cpu[name] = time.thread_time() - c0
+    cpu[name] = (cpu_clock() - c0) / 1e9
 
 
 def _io_thread(stamps: list, barrier, deadline_box, sleep: float):
@@ -66,9 +86,19 @@ def _io_thread(stamps: list, barrier, deadline_box, sleep: float):
         stamps.append(clock())     # running again: woke up *and* got the GIL back
 
 
+def chunk_ns(chunk: int = CHUNK, n: int = 500) -> float:
+    """Median nanoseconds between two stamps of a probe thread running alone (calibration)."""
+    clock, stamps = time.perf_counter_ns, []
+    for _ in range(n):
+        for _ in range(chunk):
+            pass
+        stamps.append(clock())
+    return _stats.median(b - a for a, b in zip(stamps, stamps[1:]))
+
+
 @dataclass
 class GilRun:
-    """The stamps of one probe run and what they say (see `probe`)."""
+    """The stamps of one probe run and what they say (see the module docstring and `probe`)."""
     stamps: dict[str, list[int]]
     t0: int
     switch_interval: float
@@ -77,6 +107,12 @@ class GilRun:
     io_threads: list[str] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)   # CPU seconds each compute thread got
     io_sleep: float = 0.0
+    marks: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # (stamp index, thread CPU ns)
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def compute_threads(self) -> list[str]:
+        return [n for n in self.stamps if n not in self.io_threads]
 
     def io_wakeup_delays_ms(self) -> list[float]:
         """For each I/O thread wake-up: ms from the end of its sleep until it ran again (got the GIL)."""
@@ -87,14 +123,80 @@ class GilRun:
                 out.append(max(0.0, (st[k + 1] - st[k]) / 1e6 - self.io_sleep * 1e3))
         return out
 
+    # ---- reading the stamps -------------------------------------------------------------------
+
+    def _first_other_stamp(self, name: str, a: int, b: int) -> int | None:
+        """The first stamp of any other probe thread strictly between a and b, or None."""
+        first = None
+        for other, st in self.stamps.items():
+            if other == name:
+                continue
+            k = bisect.bisect_right(st, a)
+            if k < len(st) and st[k] < b and (first is None or st[k] < first):
+                first = st[k]
+        return first
+
+    def _cpu_fraction(self, name: str, i: int) -> float | None:
+        """Share of the gap before stamp i that the thread spent on a CPU (None: not recorded)."""
+        marks = self.marks.get(name)
+        if not marks:
+            return None
+        k = bisect.bisect_left(marks, (i, -1))
+        if k >= len(marks) or marks[k][0] != i or k == 0:
+            return None
+        (j, cj), ci = marks[k - 1], marks[k][1]
+        st = self.stamps[name]
+        wall = st[i] - st[i - 1]
+        cpu = (ci - cj) - (st[i - 1] - st[j])       # CPU used minus the time it was seen running
+        return min(1.0, max(0.0, cpu / wall)) if wall > 0 else 1.0
+
+    def _segments(self, name: str) -> list[tuple[str, int, int, bool]]:
+        """(state, start ns, end ns, stall) for a compute thread; stall: off the CPU, nobody else ran."""
+        if name not in self._cache:
+            self._cache[name] = self._read(name)
+        return self._cache[name]
+
+    def _read(self, name: str) -> list[tuple[str, int, int, bool]]:
+        st = self.stamps[name]
+        if not st:
+            return []
+        segs: list[tuple[str, int, int, bool]] = []
+
+        def add(state, a, b, stall=False):
+            if b <= a:
+                return
+            if segs and segs[-1][0] == state and segs[-1][2] == a and not stall and not segs[-1][3]:
+                segs[-1] = (state, segs[-1][1], b, False)
+            else:
+                segs.append((state, a, b, stall))
+
+        def gap(a, b, frac):
+            other = self._first_other_stamp(name, a, b) if self.gil else None
+            # the wait starts when another thread is seen running (at once, if that is within a gap)
+            cut = b if other is None else a if other - a <= self.gap_ns else other
+            state = "running" if frac is not None and frac >= 0.5 else "not running"
+            add(state, a, cut, other is None and state == "not running")
+            add("GIL wait", cut, b)
+
+        if st[0] - self.t0 > self.gap_ns:      # started late: someone else had the GIL, or no CPU
+            gap(self.t0, st[0], None)
+        start, g = st[0], self.gap_ns
+        for i in (i for i, (a, b) in enumerate(zip(st, st[1:]), 1) if b - a > g):
+            add("running", start, st[i - 1])
+            gap(st[i - 1], st[i], self._cpu_fraction(name, i))
+            start = st[i]
+        add("running", start, st[-1])
+        return segs
+
     def rows(self) -> dict[str, list[tuple[str, float, float]]]:
-        """Per thread: 'running' stretches and 'GIL wait' gaps (waiting for the GIL), in seconds."""
+        """Per thread: 'running', 'not running' and 'GIL wait' stretches (I/O threads: 'blocked' while
+        they sleep), in seconds from the start of the run."""
         rows = {}
+        t0 = self.t0
         for name, st in self.stamps.items():
-            segs = []
             if name in self.io_threads:
                 # blocked while it sleeps; then 'GIL wait': awake, waiting for the GIL; then running
-                t0, sleep_ns = self.t0, int(self.io_sleep * 1e9)
+                segs, sleep_ns = [], int(self.io_sleep * 1e9)
                 for k in range(0, len(st) - 1, 2):
                     went, back = st[k], st[k + 1]
                     woke = min(went + sleep_ns, back)
@@ -104,54 +206,71 @@ class GilRun:
                     nxt = st[k + 2] if k + 2 < len(st) else back
                     segs.append(("running", (back - t0) / 1e9, (max(nxt, back + 100_000) - t0) / 1e9))
                 rows[name] = segs
-                continue
-            for a, b in self._runs(st):
-                # waiting for the GIL: from the start (or the end of its last run) to this run
-                gap_start = segs[-1][2] if segs else 0.0
-                if (a - self.t0) / 1e9 > gap_start:
-                    segs.append(("GIL wait", gap_start, (a - self.t0) / 1e9))
-                segs.append(("running", (a - self.t0) / 1e9, (b - self.t0) / 1e9))
-            rows[name] = segs
+            else:
+                rows[name] = [(s, (a - t0) / 1e9, (b - t0) / 1e9) for s, a, b, _ in self._segments(name)]
         return rows
 
-    def _runs(self, st: list[int]) -> list[tuple[int, int]]:
-        runs = []
-        if not st:
-            return runs
-        start = prev = st[0]
-        for t in st[1:]:
-            if t - prev > self.gap_ns:
-                runs.append((start, prev))
-                start = t
-            prev = t
-        runs.append((start, prev))
-        return runs
+    def _turns(self, name: str) -> list[tuple[int, int]]:
+        """(start, end) ns of each turn: the stretch between two GIL waits (or, without a GIL, between
+        two stops off the CPU), from its first stamp to its last."""
+        turns, start, end = [], None, None
+        ends_a_turn = ("GIL wait",) if self.gil else ("GIL wait", "not running")
+        for state, a, b, _ in self._segments(name):
+            if state in ends_a_turn:
+                if start is not None:
+                    turns.append((start, end))
+                start = None
+            elif state == "running":
+                start = a if start is None else start
+                end = b
+        if start is not None:
+            turns.append((start, end))
+        return turns
 
     def slices_ms(self) -> list[float]:
-        """Lengths (ms) of every uninterrupted stretch a compute thread ran."""
-        return [(b - a) / 1e6 for name, st in self.stamps.items() if name not in self.io_threads
-                for a, b in self._runs(st)]
+        """Length (ms) of every turn a compute thread ran, except each thread's last (which the end of
+        the run cuts short). With a GIL: how long each thread held it."""
+        return [(b - a) / 1e6 for name in self.compute_threads for a, b in self._turns(name)[:-1]]
+
+    def pieces_ms(self) -> list[float]:
+        """Lengths (ms) of the stretches between any two pauses of a compute thread: the first
+        probe's reading of "slices", kept to show why it misled (a stop is not a hand-off)."""
+        g = self.gap_ns
+        out = []
+        for name in self.compute_threads:
+            st, start = self.stamps[name], None
+            for a, b in zip(st, st[1:]):
+                start = a if start is None else start
+                if b - a > g:
+                    out.append((a - start) / 1e6)
+                    start = None
+        return out
 
     @property
     def median_slice_ms(self) -> float:
         s = self.slices_ms()
         return _stats.median(s) if s else 0.0
 
+    def stalls_ms(self) -> list[float]:
+        """Gaps (ms) in which a compute thread used no CPU and no other probe thread ran either: with a
+        GIL, the holder was off the CPU (the OS ran something else) and nobody ran Python."""
+        return [(b - a) / 1e6 for name in self.compute_threads for s, a, b, stall in self._segments(name)
+                if stall and s == "not running"]
+
     @property
     def handoffs(self) -> int:
-        """How many times the running compute thread changed (stamps of all threads merged, sorted)."""
-        merged = sorted((t, name) for name, st in self.stamps.items() if name not in self.io_threads for t in st)
-        return sum(1 for (_, a), (_, b) in zip(merged, merged[1:]) if a != b)
+        """How many times the running compute thread changed (turns of all compute threads in order)."""
+        turns = sorted((a, name) for name in self.compute_threads for a, _ in self._turns(name))
+        return sum(1 for (_, x), (_, y) in zip(turns, turns[1:]) if x != y)
 
     @property
     def overlap(self) -> float:
         """Fraction of the run during which two or more compute threads ran at once (0 with a GIL)."""
         edges = []
-        for name, st in self.stamps.items():
-            if name in self.io_threads:
-                continue
-            for a, b in self._runs(st):
-                edges += [(a, 1), (b, -1)]
+        for name in self.compute_threads:
+            for s, a, b, _ in self._segments(name):
+                if s == "running":
+                    edges += [(a, 1), (b, -1)]
         edges.sort()
         if not edges:
             return 0.0
@@ -167,9 +286,11 @@ class GilRun:
         return both / busy if busy else 0.0
 
     def summary(self) -> str:
-        """One line: switch interval, GIL state, median slice, hand-offs, overlap."""
+        """One line: switch interval, GIL state, median turn, hand-offs, stops off the CPU, overlap."""
+        stalls = self.stalls_ms()
+        off = f", {len(stalls)} stops off the CPU (longest {max(stalls):.2f} ms)" if stalls else ""
         return (f"switch interval {self.switch_interval * 1e3:g} ms, GIL {'on' if self.gil else 'OFF'}: "
-                f"median slice {self.median_slice_ms:.2f} ms, {self.handoffs} hand-offs, "
+                f"median turn {self.median_slice_ms:.2f} ms, {self.handoffs} hand-offs{off}, "
                 f"overlap {self.overlap:.0%}")
 
     def plot(self, ax=None, title: str | None = None):
@@ -183,25 +304,30 @@ def probe(threads: int = 2, seconds: float = 0.1, *, switch_interval: float | No
     """Run `threads` CPU-bound probe threads for `seconds` and return who ran when.
 
     `switch_interval` temporarily sets `sys.setswitchinterval` (how long a thread may keep the GIL
-    when another wants it). `io_threads` adds threads that sleep `io_sleep` in a loop: they get
-    the GIL quickly when they wake up. `record=False` runs the same loop without timestamps
-    (to measure the probe's overhead); the result then holds chunk counts instead of stamps.
+    when another wants it). `io_threads` adds threads that sleep `io_sleep` in a loop: when they
+    wake up they must get the GIL back before they run (`io_wakeup_delays_ms`). `record=False` runs
+    the same loop without timestamps (to measure the probe's overhead); the result then holds chunk
+    counts instead of stamps.
     """
+    if threads < 0 or io_threads < 0 or threads + io_threads < 1 or seconds <= 0:
+        raise ValueError("probe needs at least one thread (threads + io_threads >= 1) and seconds > 0")
+    gap = max(int(chunk_ns(chunk) * 20), MIN_GAP_NS)     # a switch costs more than a chunk
     old = sys.getswitchinterval()
     if switch_interval is not None:
         sys.setswitchinterval(switch_interval)
     try:
         barrier = threading.Barrier(threads + io_threads + 1)
         box = [0]
-        stamps = {f"thread {i + 1}": [] for i in range(threads)}
+        names = [f"thread {i + 1}" for i in range(threads)]
         io_names = [f"I/O thread {i + 1}" for i in range(io_threads)]
-        stamps.update({n: [] for n in io_names})
+        stamps = {n: [] for n in names + io_names}
+        marks = {n: [] for n in names}
         cpu: dict[str, float] = {}
         workers = [threading.Thread(target=_probe_thread,
-                                    args=(stamps[f"thread {i + 1}"], barrier, box, record, chunk, cpu, f"thread {i + 1}"),
-                                    name=f"gil-probe-{i + 1}", daemon=True) for i in range(threads)]
-        workers += [threading.Thread(target=_io_thread, args=(stamps[n], barrier, box, io_sleep), daemon=True)
-                    for n in io_names]
+                                    args=(stamps[n], marks[n], barrier, box, record, chunk, gap, cpu, n),
+                                    name=f"gil-probe-{i + 1}", daemon=True) for i, n in enumerate(names)]
+        workers += [threading.Thread(target=_io_thread, args=(stamps[n], barrier, box, io_sleep),
+                                     name=f"gil-probe-io-{i + 1}", daemon=True) for i, n in enumerate(io_names)]
         for w in workers:
             w.start()
         t0 = time.perf_counter_ns()
@@ -212,11 +338,4 @@ def probe(threads: int = 2, seconds: float = 0.1, *, switch_interval: float | No
         interval = sys.getswitchinterval()
     finally:
         sys.setswitchinterval(old)
-    # a gap longer than this many chunk-lengths means "was not running"
-    lens = []
-    for name, st in stamps.items():
-        if name not in io_names and len(st) > 2 and record:
-            lens += [b - a for a, b in zip(st, st[1:])]
-    typical = _stats.median(lens) if lens else 10_000
-    gap = max(int(typical * 20), 50_000)   # >= 50 us: a switch costs more than a chunk
-    return GilRun(stamps, t0, interval, gil_enabled(), gap, io_names, cpu, io_sleep)
+    return GilRun(stamps, t0, interval, gil_enabled(), gap, io_names, cpu, io_sleep, marks)

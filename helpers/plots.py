@@ -211,12 +211,37 @@ def gil(run, ax=None, title: str | None = None):
     return ax
 
 
-def pool(run, ax=None, title: str | None = None):
-    """Which worker ran which task (from `pools.run`): one row per worker, tasks labelled by index."""
+RECEIVED_ROW = "caller got result"
+
+
+def pool(run, ax=None, title: str | None = None, received: bool = False):
+    """Which worker ran which task (from `pools.run`): one row per worker, tasks labelled by index.
+
+    The colours tell tasks apart; they are not states. With `received`, a first row marks (▼ and
+    the task's index) the moment the caller received each result.
+    """
     rows = run.rows()
     unit, k = _time_unit(rows)
     title = title or f"{len(run.tasks)} tasks on {len(rows)} workers, utilisation {run.utilisation():.0%}"
-    return timeline(_scaled(rows, k), ax=ax, unit=unit, title=title, labels_inside=True)
+    if not received:
+        return timeline(_scaled(rows, k), ax=ax, unit=unit, title=title, labels_inside=True)
+    span = max([t.received for t in run.tasks] + [t.end for t in run.tasks], default=0.0)
+    # an invisible segment stretches the axis to the last receipt
+    rows = {RECEIVED_ROW: [("", 0.0, 0.0), ("", span, span)], **rows}
+    ax = timeline(_scaled(rows, k), ax=ax, unit=unit, title=title, labels_inside=True)
+    y = len(rows) - 1
+    groups: list[list] = []            # results received at (nearly) the same moment share one mark
+    for t in sorted(run.tasks, key=lambda t: t.received):
+        if groups and t.received - groups[-1][0].received < 0.01 * (span or 1):
+            groups[-1].append(t)
+        else:
+            groups.append([t])
+    for group in groups:
+        x = group[0].received * k
+        ax.plot([x], [y], marker="v", color=DIAGRAM_COLORS["text"], markersize=7)
+        ax.text(x, y + 0.18, ",".join(str(t.index) for t in group), ha="center", va="bottom", fontsize=7,
+                color=DIAGRAM_COLORS["text"])
+    return ax
 
 
 def bench(comparison, ax=None, title: str | None = None):

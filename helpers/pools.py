@@ -7,9 +7,14 @@ this works for `ThreadPoolExecutor`, `ProcessPoolExecutor` and `multiprocessing.
 `chunksize`, to see how chunking changes who does what), under every start method, and even
 when the pool is terminated afterwards.
 
+The caller also notes when it *received* each result: in input order (`order="input"`, like
+`executor.map` or `Pool.imap`: a quick result waits behind a slow one) or as the tasks complete
+(`order="completion"`, like `as_completed` or `Pool.imap_unordered`).
+
     run = pools.run(executor, workloads.square_slowly, range(12))
-    run.results          # [0, 1, 4, ...] in input order
+    run.results          # [0, 1, 4, ...] in input order, whatever `order` was
     run.plot()           # one row per worker, one bar per task, labelled with the item's index
+    run.plot(received=True)   # plus a row with a mark where the caller got each result
 """
 from __future__ import annotations
 
@@ -18,6 +23,9 @@ from dataclasses import dataclass
 
 from .checks import ensure_importable
 from .recording import clock_ns, worker_label
+
+
+ORDERS = ("input", "completion")
 
 
 class _Timed:
@@ -34,15 +42,28 @@ class _Timed:
         return result, worker_label(self.parent_pid), os.getpid(), start, end
 
 
+class _Indexed:
+    """Picklable wrapper for unordered collection: call func(item) on (index, item), keep the index."""
+
+    def __init__(self, func):
+        self.func = func
+
+    def __call__(self, pair):
+        index, item = pair
+        return index, self.func(item)
+
+
 @dataclass
 class Task:
-    """One task: its index in the input, who ran it, and when (seconds since `run` started)."""
+    """One task: its index in the input, who ran it, and when (seconds since `run` started):
+    submitted to the pool, started and ended in the worker, and its result received by the caller."""
     index: int
     worker: str
     pid: int
     submitted: float
     start: float
     end: float
+    received: float = 0.0
 
 
 @dataclass
@@ -59,16 +80,20 @@ class PoolRun:
             rows.setdefault(t.worker, []).append((str(t.index), t.start, t.end))
         return dict(sorted(rows.items(), key=lambda kv: kv[1][0][1]))
 
+    def received_order(self) -> list[int]:
+        """Task indexes in the order the caller received their results."""
+        return [t.index for t in sorted(self.tasks, key=lambda t: t.received)]
+
     def utilisation(self) -> float:
         """Busy time of all workers / (number of workers x wall time of the run)."""
         busy = sum(t.end - t.start for t in self.tasks)
         n = len({t.worker for t in self.tasks})
         return busy / (n * self.wall) if n and self.wall else 0.0
 
-    def plot(self, ax=None, title: str | None = None):
-        """Draw the per-worker task timeline (see `plots.pool`)."""
+    def plot(self, ax=None, title: str | None = None, received: bool = False):
+        """Draw the per-worker task timeline (see `plots.pool`); `received` adds the caller's row."""
         from . import plots
-        return plots.pool(self, ax=ax, title=title)
+        return plots.pool(self, ax=ax, title=title, received=received)
 
 
 def _is_process_pool(pool) -> bool:
@@ -77,27 +102,42 @@ def _is_process_pool(pool) -> bool:
     return isinstance(pool, ProcessPoolExecutor) or (isinstance(pool, mpp.Pool) and not isinstance(pool, mpp.ThreadPool))
 
 
-def run(pool, func, items, chunksize: int = 1) -> PoolRun:
+def run(pool, func, items, chunksize: int = 1, *, order: str = "input") -> PoolRun:
     """Run `func` on every item in `pool` and record which worker ran which task when.
 
     `pool` is a `concurrent.futures` executor (tasks submitted one by one, like `executor.map`)
-    or a `multiprocessing.Pool` / `ThreadPool` (uses `pool.map(..., chunksize)`). For a process
-    pool `func` must be importable from a module (not defined in the notebook) unless the pool
-    uses `fork`.
+    or a `multiprocessing.Pool` / `ThreadPool` (`pool.imap(..., chunksize)`). `order` is how the
+    caller collects the results: "input" (each result in turn, like `map`) or "completion" (as
+    they come, like `as_completed` / `imap_unordered`). For a process pool `func` must be
+    importable from a module (not defined in the notebook) unless the pool uses `fork`.
     """
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, not {order!r}")
     items = list(items)
     if _is_process_pool(pool):
         ensure_importable(func, pool, what="the task function")
     wrapped = _Timed(func, os.getpid())
+    n = len(items)
+    out, received = [None] * n, [0] * n
     t0 = clock_ns()
     if hasattr(pool, "submit"):
         futures = [pool.submit(wrapped, x) for x in items]
-        submitted = [clock_ns()] * len(items)
-        out = [f.result() for f in futures]
+        submitted = [clock_ns()] * n
+        if order == "completion":
+            from concurrent.futures import as_completed
+            index = {f: i for i, f in enumerate(futures)}
+            pairs = ((index[f], f.result()) for f in as_completed(futures))
+        else:
+            pairs = ((i, f.result()) for i, f in enumerate(futures))
     else:
-        submitted = [t0] * len(items)
-        out = pool.map(wrapped, items, chunksize)
+        submitted = [t0] * n
+        if order == "completion":
+            pairs = pool.imap_unordered(_Indexed(wrapped), enumerate(items), chunksize)
+        else:
+            pairs = enumerate(pool.imap(wrapped, items, chunksize))
+    for i, value in pairs:
+        out[i], received[i] = value, clock_ns()
     wall = (clock_ns() - t0) / 1e9
-    tasks = [Task(i, w, pid, (submitted[i] - t0) / 1e9, (s - t0) / 1e9, (e - t0) / 1e9)
+    tasks = [Task(i, w, pid, (submitted[i] - t0) / 1e9, (s - t0) / 1e9, (e - t0) / 1e9, (received[i] - t0) / 1e9)
              for i, (_, w, pid, s, e) in enumerate(out)]
     return PoolRun([r[0] for r in out], tasks, wall)

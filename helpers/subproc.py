@@ -252,11 +252,12 @@ def run(code: str | None = None, *, module: str | None = None, args: list[str] =
 
 
 def call(target, *args, timeout: float = 10.0, record: bool = False, python: str | None = None,
-         hard_exit: bool = False, **kwargs) -> Result:
+         hard_exit: bool = False, env: dict | None = None, **kwargs) -> Result:
     """Call a module-level function in a fresh interpreter and return its (picklable) value.
 
     `target` is a function defined in a module, or a string "package.module:function".
-    The return value is in `result.value`; `result.check()` raises if the call failed.
+    The return value is in `result.value`; `result.check()` raises if the call failed. `python`
+    and `env` choose the interpreter and its environment, as for `run`.
     With `hard_exit`, the interpreter ends with `os._exit(0)` as soon as the value is saved: no
     atexit handlers, and no waiting for the non-daemon threads the call left running (a normal exit
     joins them, so one that never ends would hold the interpreter open until the time limit).
@@ -272,7 +273,7 @@ def call(target, *args, timeout: float = 10.0, record: bool = False, python: str
         with open(inp, "wb") as f:
             pickle.dump((target, args, kwargs), f)
         argv = [inp, outp] + (["--hard-exit"] if hard_exit else [])
-        result = run(_CALL, args=argv, timeout=timeout, record=record, python=python)
+        result = run(_CALL, args=argv, timeout=timeout, record=record, python=python, env=env)
         if result.ok and os.path.exists(outp):
             with open(outp, "rb") as f:
                 result.value = pickle.load(f)

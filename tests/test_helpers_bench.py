@@ -75,3 +75,18 @@ def test_cgroup_cpu_quota_v1_and_no_quota(tmp_path):
 def test_usable_cpus_is_the_smallest_limit(monkeypatch):
     monkeypatch.setattr(bench, "cpu_limits", lambda: {"logical CPUs": 16, "affinity": 8, "cgroup quota": 1.5})
     assert bench.usable_cpus() == 2
+
+
+def test_waiting_work_is_limited_by_its_workers_not_the_cpus():
+    base = bench.Measurement("serial", [0.8, 0.8], [0.0, 0.0], cpu_bound=False)
+    threads = bench.Measurement("8 threads", [0.1, 0.1], [0.0, 0.0], workers=8, cpu_bound=False)
+    comp = bench.Comparison([base, threads], "serial", 2, (2.0, 2.0))
+    assert comp.limit(threads) == 8, "eight sleeping threads can overlap on any number of CPUs"
+    assert comp.label_shortfalls() == {}, "a sleep that uses no CPU is not a shortfall"
+    assert comp.speedup("8 threads") == 8.0
+
+
+def test_compare_passes_cpu_bound_on():
+    comp = bench.compare({"a": functools.partial(workloads.sleep, 0.001)}, repeat=1, warmup=0,
+                         check_machine=False, progress=False, cpu_bound=False)
+    assert comp.cases[0].cpu_bound is False and comp.notes == {}

@@ -89,6 +89,12 @@ def test_hard_exit_does_not_wait_for_threads_left_running():
     assert r.value == "returned"      # check() above: it did not wait for the time limit
 
 
+def test_call_runs_in_the_environment_given():
+    import os
+    env = dict(os.environ, COURSE_CALL_CHECK="yes")
+    assert subproc.call("os:getenv", "COURSE_CALL_CHECK", env=env, timeout=20).check().value == "yes"
+
+
 def test_call_refuses_notebook_functions_with_a_hint():
     def f():
         pass
