@@ -18,6 +18,11 @@ ANSWERS = [
             def open_car_park(spaces):
                 return threading.BoundedSemaphore()
         ''')}),
+    Answer("task1", "BoundedSemaphore(3) whatever the number of spaces (the visible test has 3)", {
+        "task1": define('''
+            def open_car_park(spaces):
+                return threading.BoundedSemaphore(3)
+        ''')}),
     Answer("task1", "acquire() ... release() without try/finally: a visit that raises keeps its space", {
         "task1": define('''
             def park(lot, car, visit):
@@ -652,6 +657,36 @@ ANSWERS = [
                     if failed:
                         return False
                 return True
+        ''')}),
+    Answer("task4", "a do-while loop: the first shift is worked even when there are no shifts", {
+        "task4": define('''
+            def run_shifts(workers, shifts, work):
+                barrier = threading.Barrier(len(workers))
+                failed = threading.Event()
+
+                def shift_worker(worker):
+                    shift = 0
+                    while True:
+                        try:
+                            work(worker, shift)
+                        except Exception:
+                            failed.set()
+                            barrier.abort()
+                            return
+                        try:
+                            barrier.wait()
+                        except threading.BrokenBarrierError:
+                            return
+                        shift += 1
+                        if shift >= shifts:
+                            return
+
+                threads = [threading.Thread(target=shift_worker, args=(w,)) for w in workers]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                return not failed.is_set()
         ''')}),
     Answer(None, "variant: a ThreadPoolExecutor of len(workers) threads, and a barrier with an action", {
         "task4": define('''
