@@ -12,7 +12,8 @@ Shared instruments, named by what they do:
 - `workloads`  importable work: `spin(s)` CPU seconds, `count(n)` fixed work, `sleep`, `wait_socket`, `mixed`
 - `recording`  `Recorder()`: events from threads and processes on one clock -> `rec.rows()`
 - `states`     `states.run(tasks)` / `states.sample(procs)`: running / ready / blocked / zombie from the OS
-- `locks`      `TracedLock`, `TracedRLock`, `TracedSemaphore`: who waited, who held; `statistics()`
+- `locks`      `TracedLock`, `TracedRLock`, `TracedSemaphore`, `TracedCondition`: who waited, who held;
+               `statistics()`; a semaphore's permits over time
 - `gil`        `gil.probe(threads, seconds)`: who held the GIL when; switch interval; free-threaded overlap
 - `pools`      `pools.run(pool, func, items)`: which worker ran which task, when the caller got each result
 - `bench`      `bench.compare(cases)`: median, spread, speed-up, CPU/wall; `usable_cpus()`, `machine_cores()`
@@ -29,6 +30,7 @@ One module per chapter, for what only that chapter uses:
 - `ch03_lifecycle`   zombies, orphans, daemons and subreapers made on purpose; `ps`-like readers
 - `ch04_box_office`  clerks sharing a terminal, buyers sharing a JSON file; atomic writes
 - `ch05_ipc`         producers, consumers and workers for queues, pipes and shared memory
+- `ch06_sync`        cars at a car park and a traffic light, tickers, timers, consumers, phase workers
 - `ch07_threads`     threads against processes, the daemon-at-exit program, the lost-update pictures
 - `ch09_gil`         lost updates, threads against processes, the convoy effect, hashing; other Pythons
 - `ch10_pools`       tasks for pool workers; callbacks, shutdown, chunksize and pool-size measurements
@@ -36,7 +38,7 @@ One module per chapter, for what only that chapter uses:
 For the exercises (the student notebooks import them; reading them is allowed):
 - `exercise`     `fresh_import(name)`: import a student's `%%writefile` module afresh
 - `testing`      `finishes_within(seconds, func)`, `started_processes()`, `started_threads()`, `no_new_processes()`,
-                 `in_fresh_interpreter(...)`: what test cells check with
+                 `no_new_threads()`, `in_fresh_interpreter(...)`: what test cells check with
 - `ex02_targets` ... `ex10_targets`   the test-side targets and stand-ins each exercise's tests pair with yours
 """
 from .config import QUICK, apply_start_method_from_env, scale

@@ -2,7 +2,9 @@
 
 `TracedLock()` behaves like `threading.Lock()`; `TracedLock(ctx)` (ctx = `multiprocessing` or a
 context from `multiprocessing.get_context(...)`) like `ctx.Lock()`, shared by child processes the
-usual way (pass it as an argument to `Process`). `TracedSemaphore(n[, ctx])` likewise.
+usual way (pass it as an argument to `Process`). `TracedSemaphore(n[, ctx])` likewise (and
+`bounded=True` for a BoundedSemaphore). `TracedCondition()` is a `threading.Condition` that
+records who waited when and every notify (threads only).
 
 Each acquire/release cycle records three times, on the course's one clock: *requested* (acquire
 called), *acquired* (acquire returned) and *released*. Waiting = requested -> acquired, holding =
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 
 from .recording import Recorder, clock_ns
@@ -98,14 +101,20 @@ class _Traced:
         (timed-out) acquire has acquired = None and released = the time it gave up."""
         out = []
         for e in self._rec.events():
+            if e.kind != "acquire":
+                continue
             t_acq, t_rel = e.detail
             out.append((e.worker, e.t, None if t_acq is None else (t_acq - self._rec.t0) / 1e9,
                         (t_rel - self._rec.t0) / 1e9))
         out.sort(key=lambda c: c[2] if c[2] is not None else c[3])
         return out
 
-    def rows(self, order: list[str] | None = None) -> dict[str, list[tuple[str, float, float]]]:
-        """Timeline rows: per worker, 'lock wait' (a shade of blocked) and 'holding' (green) segments."""
+    def rows(self, order: list[str] | None = None, holding: str = HOLDING) -> dict[str, list[tuple[str, float, float]]]:
+        """Timeline rows: per worker, 'lock wait' (a shade of blocked) and 'holding' (green) segments.
+
+        `holding` names the state a hold is drawn in: 'holding' (running) when the holder computes,
+        'blocked' when it sleeps or waits while it holds (a parked car, a simulated download).
+        """
         rows: dict[str, list] = {w: [] for w in order or []}
         for worker, t_req, t_acq, t_rel in self.cycles():
             segs = rows.setdefault(worker, [])
@@ -114,7 +123,7 @@ class _Traced:
                 continue
             if t_acq > t_req:
                 segs.append((WAITING, t_req, t_acq))
-            segs.append((HOLDING, t_acq, t_rel))
+            segs.append((holding, t_acq, t_rel))
         for segs in rows.values():
             segs.sort(key=lambda s: s[1])
         return rows
@@ -216,17 +225,17 @@ class TracedLock(_Traced):
         t0 = self._rec.t0
         return {w: (t - t0) / 1e9 for w, t in list(self._waiting.items())}
 
-    def rows(self, order: list[str] | None = None) -> dict[str, list[tuple[str, float, float]]]:
+    def rows(self, order: list[str] | None = None, holding: str = HOLDING) -> dict[str, list[tuple[str, float, float]]]:
         """Like `_Traced.rows`, plus what is still going on: a hold or a wait not finished yet is
         drawn up to now (that is how a deadlock looks: two waits that never end)."""
-        rows = super().rows(order)
+        rows = super().rows(order, holding)
         now = (clock_ns() - self._rec.t0) / 1e9
         t = self._t
         if t is not None:
             rows.setdefault(t[2], [])
             if t[1] > t[0]:
                 rows[t[2]].append((WAITING, (t[0] - self._rec.t0) / 1e9, (t[1] - self._rec.t0) / 1e9))
-            rows[t[2]].append((HOLDING, (t[1] - self._rec.t0) / 1e9, now))
+            rows[t[2]].append((holding, (t[1] - self._rec.t0) / 1e9, now))
         for w, since in self.waiting().items():
             rows.setdefault(w, []).append((WAITING, since, now))
         return rows
@@ -318,17 +327,35 @@ def find_deadlock(*traced_locks) -> list[str] | None:
 
 class TracedSemaphore(_Traced):
     """A `threading.Semaphore(value)` (or a process-shared one, given a context) that records every
-    request, acquisition and release; several workers can hold it at once (up to `value`)."""
+    request, acquisition and release; several workers can hold it at once (up to `value`).
+
+    `bounded=True` makes it a `BoundedSemaphore`: a release that would lift the counter above
+    `value` raises ValueError, like the real one. Each release is paired with an acquire by the
+    same worker; a release by a worker that holds no permit (an over-release, or a permit handed
+    on to another thread) is recorded as an *unmatched release* (`unmatched_releases()`): on a
+    plain Semaphore it silently adds a permit, which `peak()` and `permit_rows()` then show as
+    more holders than `value`.
+    """
 
     _kind = "semaphore"
 
-    def __init__(self, value: int = 1, ctx=None, name: str = "semaphore"):
-        self._init(threading.Semaphore(value) if ctx is None else ctx.Semaphore(value), name, ctx)
+    def __init__(self, value: int = 1, ctx=None, name: str = "semaphore", bounded: bool = False):
+        if ctx is None:
+            inner = threading.BoundedSemaphore(value) if bounded else threading.Semaphore(value)
+        else:
+            inner = ctx.BoundedSemaphore(value) if bounded else ctx.Semaphore(value)
+        self._init(inner, name, ctx)
         self._value = value
+        self.bounded = bounded
+
+    @property
+    def value(self) -> int:
+        """The number of permits the semaphore was made with."""
+        return self._value
 
     def __getstate__(self):
         state = super().__getstate__()
-        state["_value"] = self._value
+        state.update(_value=self._value, bounded=self.bounded)
         return state
 
     def _held(self) -> list:
@@ -354,7 +381,141 @@ class TracedSemaphore(_Traced):
         if held:
             t_req, t_acq = held.pop()
             self._rec.record(t_req, self._rec.worker(), "acquire", (t_acq, t_rel))
-        self._inner.release()
+            self._inner.release()
+        else:
+            self._inner.release()        # a full BoundedSemaphore raises ValueError here: not recorded
+            self._rec.record(t_rel, self._rec.worker(), "unmatched release")
+
+    # -- reading -----------------------------------------------------------------------------
+    def unmatched_releases(self) -> list[tuple[str, float]]:
+        """(worker, time) of every release by a worker that held no permit, in seconds."""
+        return [(e.worker, e.t) for e in self._rec.events() if e.kind == "unmatched release"]
+
+    def in_use(self) -> list[tuple[float, int]]:
+        """How many workers held a permit, as steps: (time, holders from then on), in seconds."""
+        edges = sorted([(a, 1) for _, _, a, r in self.cycles() if a is not None] +
+                       [(r, -1) for _, _, a, r in self.cycles() if a is not None])   # releases first at a tie
+        steps, n = [(0.0, 0)], 0
+        for t, d in edges:
+            n += d
+            steps.append((t, n))
+        return steps
+
+    def peak(self) -> int:
+        """The most workers that held a permit at the same time (more than `value`: over-released)."""
+        return max(n for _, n in self.in_use())
+
+    def permit_rows(self, label: str = "permit") -> dict[str, list[tuple[str, float, float]]]:
+        """One row per permit, each hold labelled with its worker: who held which permit when.
+
+        A semaphore has no numbered permits; each hold is given the lowest-numbered permit free
+        at that moment. Rows beyond `value` exist only when more workers held it than it has
+        permits, and say so in their label.
+        """
+        ends: list[float] = []                    # per permit: when its last holder released it
+        rows: dict[str, list] = {f"{label} {i + 1}": [] for i in range(self._value)}
+        for worker, _, t_acq, t_rel in sorted((c for c in self.cycles() if c[2] is not None), key=lambda c: c[2]):
+            free = next((i for i, end in enumerate(ends) if end <= t_acq), None)
+            if free is None:
+                free = len(ends)
+                ends.append(t_rel)
+            ends[free] = t_rel
+            name = f"{label} {free + 1}" + (f" (over {self._value}!)" if free >= self._value else "")
+            rows.setdefault(name, []).append((worker, t_acq, t_rel))
+        return rows
+
+    def plot(self, axes=None, title: str | None = None, holding: str = HOLDING, label: str = "permit"):
+        """Draw who held which permit, and who waited (see `plots.semaphore`)."""
+        from . import plots
+        return plots.semaphore(self, axes=axes, title=title, holding=holding, label=label)
 
     def __repr__(self):
-        return f"<TracedSemaphore {self.name!r} value={self._value}>"
+        kind = "bounded, " if self.bounded else ""
+        return f"<TracedSemaphore {self.name!r} {kind}value={self._value}>"
+
+
+class TracedCondition(threading.Condition):
+    """A `threading.Condition` that records who waited when, and every notify (threads only).
+
+    `waits()` lists (worker, start, end, notified) in seconds: `end` is when `wait()` returned,
+    with the lock taken again; `notified` is False if it timed out. `notifies()` lists
+    (worker, time, n), n being how many waiters it asked to wake ("all" for `notify_all`).
+    `waiting()` names the threads inside `wait()` right now: a demo or a test can act once a thread
+    is really waiting, not merely started. `rows()` draws each wait as blocked. Pass `rec` (a
+    `Recorder`) to record into it, so that other events (marks) share the condition's clock.
+    """
+
+    def __init__(self, lock=None, name: str = "condition", rec: Recorder | None = None):
+        super().__init__(lock)
+        self.name = name
+        self._rec = rec if rec is not None else Recorder(name)   # share one to put other events on its clock
+        self._in_wait: dict[int, tuple[str, int]] = {}      # thread id -> (worker, since)
+        self._notifying_all = threading.local()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        me, ident, t0 = self._rec.worker(), threading.get_ident(), clock_ns()
+        self._in_wait[ident] = (me, t0)
+        try:
+            notified = super().wait(timeout)
+        finally:
+            self._in_wait.pop(ident, None)
+        self._rec.record(t0, me, "wait", (clock_ns(), notified))
+        return notified
+
+    def notify(self, n: int = 1) -> None:
+        if not getattr(self._notifying_all, "on", False):
+            self._rec.record(clock_ns(), self._rec.worker(), "notify", n)
+        super().notify(n)
+
+    def notify_all(self) -> None:
+        self._rec.record(clock_ns(), self._rec.worker(), "notify", "all")
+        self._notifying_all.on = True          # CPython's notify_all calls notify(): record it once
+        try:
+            super().notify_all()
+        finally:
+            self._notifying_all.on = False
+
+    # -- reading -----------------------------------------------------------------------------
+    def waiting(self) -> list[str]:
+        """The threads blocked in `wait()` (or `wait_for()`) on this condition right now."""
+        return [w for w, _ in list(self._in_wait.values())]
+
+    def until_waiting(self, n: int, timeout: float = 5.0) -> bool:
+        """Block until at least `n` threads are inside `wait()`; False if that took over `timeout` s."""
+        deadline = clock_ns() + int(timeout * 1e9)
+        while len(self._in_wait) < n:
+            if clock_ns() > deadline:
+                return False
+            time.sleep(0.001)
+        return True
+
+    def waits(self) -> list[tuple[str, float, float, bool]]:
+        """Every finished wait: (worker, start, end, notified), in seconds, by start time."""
+        return [(e.worker, e.t, (e.detail[0] - self._rec.t0) / 1e9, e.detail[1])
+                for e in self._rec.events() if e.kind == "wait"]
+
+    def notifies(self) -> list[tuple[str, float, object]]:
+        """Every notify: (worker, time, n or "all"), in seconds."""
+        return [(e.worker, e.t, e.detail) for e in self._rec.events() if e.kind == "notify"]
+
+    def rows(self, order: list[str] | None = None) -> dict[str, list[tuple[str, float, float]]]:
+        """Timeline rows: each wait as 'blocked' (a wait still going on is drawn up to now)."""
+        rows: dict[str, list] = {w: [] for w in order or []}
+        for worker, start, end, _ in self.waits():
+            rows.setdefault(worker, []).append(("blocked", start, end))
+        now = (clock_ns() - self._rec.t0) / 1e9
+        for worker, since in list(self._in_wait.values()):
+            rows.setdefault(worker, []).append(("blocked", (since - self._rec.t0) / 1e9, now))
+        return rows
+
+    @property
+    def recording(self) -> Recorder:
+        """The recorder it writes to (given, or its own)."""
+        return self._rec
+
+    def clear(self) -> None:
+        """Forget the recorded waits and notifies (to reuse the condition for another run)."""
+        self._rec.clear()
+
+    def __repr__(self):
+        return f"<TracedCondition {self.name!r}: {len(self._in_wait)} waiting>"

@@ -179,6 +179,26 @@ def lock(traced, ax=None, title: str | None = None):
     return timeline(_scaled(rows, k), ax=ax, unit=unit, title=title)
 
 
+def semaphore(traced, axes=None, title: str | None = None, holding: str = "holding", label: str = "permit"):
+    """Two pictures of one traced semaphore, on one time axis: above, who held which permit (one
+    row per permit, the holder's name inside; a row beyond the semaphore's value is an over-release);
+    below, each worker's wait (light blue) and hold (`holding`: green, or 'blocked' for a holder
+    that sleeps). Returns the two Axes."""
+    permit_rows, worker_rows = traced.permit_rows(label), traced.rows(holding=holding)
+    unit, k = _time_unit(worker_rows)
+    if axes is None:
+        _, axes = plt.subplots(2, 1, sharex=True, figsize=(9, 0.42 * (len(permit_rows) + len(worker_rows)) + 2.4),
+                               gridspec_kw={"height_ratios": [max(len(permit_rows), 1), max(len(worker_rows), 1)]})
+    top, bottom = axes
+    st = traced.statistics()
+    timeline(_scaled(permit_rows, k), ax=top, unit=unit, labels_inside=True,
+             title=title or f"{traced.name}: {traced.value} {label}s, at most {traced.peak()} held at once, "
+                            f"{st.acquisitions} acquisitions")
+    top.set_xlabel("")
+    timeline(_scaled(worker_rows, k), ax=bottom, unit=unit)
+    return axes
+
+
 def gil(run, ax=None, title: str | None = None):
     """GIL hand-offs (from `gil.probe`): when each thread ran; a bar shows one switch interval."""
     rows = run.rows()

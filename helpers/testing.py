@@ -16,7 +16,9 @@ threads what `started_processes` does for processes.
 
 Threads cannot be killed: a student's thread that deadlocks or spins would stay in the kernel for
 good. `in_fresh_interpreter` therefore runs a test's thread code in a fresh interpreter with a
-time limit (`helpers.subproc`), which takes every thread with it when it ends or is killed.
+time limit (`helpers.subproc`), which takes every thread with it when it ends or is killed. Where
+the threads must share objects with the test (a buffer whose insides the test watches),
+`no_new_threads` runs them in the kernel instead, and wakes the ones left waiting so that they end.
 """
 from __future__ import annotations
 
@@ -61,8 +63,10 @@ def all_finish_within(seconds: float, *calls, what: str | None = None, hint: str
     workers = []
     for (func, *args), outcome in zip(calls, outcomes):
         name = what or getattr(func, "__name__", "the call")
-        workers.append(threading.Thread(target=call, args=(func, args, outcome),
-                                        name=f"finishes_within({name})", daemon=True))
+        worker = threading.Thread(target=call, args=(func, args, outcome), name=f"finishes_within({name})",
+                                  daemon=True)
+        worker._course_watchdog = True        # not student code: `no_new_threads.running()` leaves it out
+        workers.append(worker)
     deadline = time.monotonic() + seconds
     for worker in workers:
         worker.start()
@@ -132,8 +136,12 @@ class started_threads:
         threads = self.threads
 
         def start(thread):
-            original(thread)
-            threads.append(thread)
+            threads.append(thread)            # before it runs: a thread may end before start() returns
+            try:
+                original(thread)
+            except BaseException:
+                threads.remove(thread)
+                raise
 
         threading.Thread.start = start
         return self
@@ -221,4 +229,97 @@ class no_new_processes:
                 pass
         psutil.wait_procs(alive, timeout=self.grace)
         multiprocessing.active_children()
+        return False
+
+
+def _wake_blocked(thread: threading.Thread) -> None:
+    """Release whatever `threading` object `thread` is blocked in, found on its stack: abort a
+    Barrier, set an Event, release a Semaphore, notify a Condition's waiters. Python cannot kill a
+    thread, but a thread woken from its wait runs on and (usually) ends."""
+    import sys
+    frame = sys._current_frames().get(thread.ident)
+    pokes = {getattr(method, "__code__", None): poke for method, poke in (
+        (threading.Barrier.wait, lambda b: b.abort()), (threading.Event.wait, lambda e: e.set()),
+        (threading.Semaphore.acquire, lambda s: s.release()), (threading.Condition.wait, _notify_all))}
+    pokes.pop(None, None)                       # a method written in C has no code object to look for
+    found = []
+    while frame is not None:                    # innermost first; poke the outermost first
+        poke = pokes.get(frame.f_code)
+        if poke is not None:
+            found.append((poke, frame.f_locals.get("self")))
+        frame = frame.f_back
+    for poke, obj in reversed(found):
+        try:
+            poke(obj)
+        except (ValueError, RuntimeError):      # a full BoundedSemaphore; a lock we could not take
+            pass
+
+
+def _notify_all(cond) -> None:
+    if cond.acquire(timeout=0.1):
+        try:
+            cond.notify_all()
+        finally:
+            cond.release()
+
+
+class no_new_threads(started_threads):
+    """Context manager for tests: see which threads the code inside starts, and leave none running.
+
+    As `started_threads` does, it notes every thread started in the block (`threads`); an exception
+    that ends one of them goes to `errors` as (thread name, "Type: message") instead of a traceback
+    on the page. `running()` lists the ones still alive, apart from the test's own `finishes_within`
+    watchdogs: right after a student's function returns, it says whether the function joined its threads.
+
+    On exit, threads still running are named in `leftovers` and helped to end: the test's `wake`
+    callables run (set its events, feed its buffers), and a thread blocked in a `threading`
+    Barrier, Event, Semaphore or Condition is woken (see `_wake_blocked`), again and again for up
+    to `grace` seconds. A thread still running then (a long `time.sleep`, a loop that never looks at
+    anything the test controls) is named in `stuck`; test cells assert that there is none.
+    """
+
+    def __init__(self, wake=(), grace: float = 3.0):
+        self.wake, self.grace = list(wake), grace
+        self.errors: list[tuple[str, str]] = []
+        self.leftovers: list[str] = []
+        self.stuck: list[str] = []
+
+    def __enter__(self):
+        super().__enter__()
+        self._hook, self._body = threading.excepthook, True
+        original_hook = self._hook
+
+        def hook(args):
+            if args.thread in self.threads and not issubclass(args.exc_type, SystemExit):
+                if self._body:
+                    self.errors.append((args.thread.name, f"{args.exc_type.__name__}: {args.exc_value}"))
+                return
+            original_hook(args)
+
+        threading.excepthook = hook
+        return self
+
+    def running(self) -> list[threading.Thread]:
+        """The threads started in the block (by the code under test) that are still alive."""
+        return [t for t in self.alive() if not getattr(t, "_course_watchdog", False)]
+
+    def __exit__(self, *exc):
+        super().__exit__(*exc)
+        self._body = False
+        alive = self.alive()
+        self.leftovers = [t.name for t in alive if not getattr(t, "_course_watchdog", False)]
+        deadline = time.monotonic() + self.grace
+        while alive and time.monotonic() < deadline:
+            for wake in self.wake:
+                try:
+                    wake()
+                except Exception:
+                    pass
+            for t in alive:
+                _wake_blocked(t)
+            for t in alive:
+                t.join(0.02)
+            alive = [t for t in alive if t.is_alive()]
+        self.stuck = [t.name for t in alive]
+        threading.excepthook = self._hook
         return False

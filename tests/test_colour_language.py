@@ -72,6 +72,12 @@ def test_program_side_instruments_never_say_ready():
     rec.state("running")
     rec.done()
     found["Recorder"] = _labels(rec.rows())
+    sem, cond = locks.TracedSemaphore(2, bounded=True), locks.TracedCondition()
+    with sem:
+        with cond:
+            cond.wait(0.001)
+    found["TracedSemaphore"] = _labels(sem.rows()) | _labels(sem.rows(holding="blocked"))
+    found["TracedCondition"] = _labels(cond.rows())
     for name, labels in found.items():
         assert "ready" not in labels, f"{name} draws 'ready', which only the OS can know (waiting for a CPU)"
         unknown = labels - set(plots.STATE_COLORS)

@@ -140,3 +140,124 @@ def test_a_deadlock_shows_as_a_cycle_and_as_waits_that_never_end():
     assert sorted(cycle) == ["Ann", "Bob"]
     assert rows["Ann / B"][-1][0] == "lock wait" and rows["Bob / A"][-1][0] == "lock wait"
     assert locks.find_deadlock(a, b) is None
+
+
+# ---- semaphores: bounded, unmatched releases, permits over time -----------------------------------
+
+def _park(sem, seconds):
+    with sem:
+        import time
+        time.sleep(seconds)
+
+
+def test_semaphore_counts_holders_and_draws_one_row_per_permit():
+    sem = locks.TracedSemaphore(2, name="lot")
+    threads = [threading.Thread(target=_park, args=(sem, 0.02), name=f"car {i}") for i in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sem.peak() == 2 and sem.in_use()[-1][1] == 0
+    permits = sem.permit_rows("space")
+    assert list(permits) == ["space 1", "space 2"]
+    assert sorted(w for segs in permits.values() for w, _, _ in segs) == [f"car {i}" for i in range(5)]
+    for segs in permits.values():                      # one holder per permit at a time
+        for (_, _, end), (_, start, _) in zip(segs, segs[1:]):
+            assert end <= start
+    assert {s for segs in sem.rows(holding="blocked").values() for s, _, _ in segs} <= {"lock wait", "blocked"}
+    assert sem.unmatched_releases() == []
+
+
+def test_an_over_release_shows_as_an_unmatched_release_and_an_extra_permit():
+    sem = locks.TracedSemaphore(1)
+    sem.acquire()
+    sem.release()
+    sem.release()                                      # a plain Semaphore accepts it: now 2 permits
+    both = threading.Barrier(2, timeout=5)
+
+    def hold():
+        with sem:
+            both.wait()                                # two holders at once prove the extra permit
+    threads = [threading.Thread(target=hold) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [w for w, _ in sem.unmatched_releases()] == ["MainThread"]
+    assert sem.peak() == 2
+    assert list(sem.permit_rows()) == ["permit 1", "permit 2 (over 1!)"]
+
+
+def test_a_bounded_semaphore_refuses_a_release_too_many_and_records_nothing_for_it(ctx):
+    for sem in (locks.TracedSemaphore(2, bounded=True), locks.TracedSemaphore(2, ctx, bounded=True)):
+        with sem:
+            pass
+        with pytest.raises(ValueError):
+            sem.release()
+        assert sem.unmatched_releases() == [] and sem.statistics().acquisitions == 1
+        assert "bounded" in repr(sem)
+
+
+def test_semaphore_picture_has_permits_above_and_workers_below():
+    import matplotlib
+    matplotlib.use("Agg")
+    from helpers import plots
+    sem = locks.TracedSemaphore(2, name="lot")
+    threads = [threading.Thread(target=_park, args=(sem, 0.01), name=f"car {i}") for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    top, bottom = plots.semaphore(sem, holding="blocked", label="space")
+    assert [t.get_text() for t in top.get_yticklabels()] == ["space 2", "space 1"]
+    assert len(bottom.get_yticklabels()) == 3
+    assert "2 spaces" in top.get_title()
+
+
+# ---- conditions: who waited, who notified ---------------------------------------------------------
+
+def test_traced_condition_records_waits_notifies_and_who_is_waiting():
+    cond, items, got = locks.TracedCondition(name="items"), [], []
+
+    def consumer():
+        with cond:
+            while not items:
+                cond.wait()
+            got.append(items.pop())
+    threads = [threading.Thread(target=consumer, name=f"c{i}") for i in range(2)]
+    for t in threads:
+        t.start()
+    assert cond.until_waiting(2)
+    assert sorted(cond.waiting()) == ["c0", "c1"]
+    assert {s for segs in cond.rows().values() for s, _, _ in segs} == {"blocked"}
+    with cond:
+        items.append(1)
+        cond.notify_all()
+    import time
+    for _ in range(500):                               # one took it, the other waits again
+        if len(got) == 1 and len(cond.waits()) == 2 and len(cond.waiting()) == 1:
+            break
+        time.sleep(0.01)
+    with cond:
+        items.append(2)
+        cond.notify()
+    for t in threads:
+        t.join()
+    assert sorted(got) == [1, 2] and cond.waiting() == []
+    assert [n for _, _, n in cond.notifies()] == ["all", 1]
+    waits = cond.waits()
+    assert len(waits) == 3 and all(notified for *_, notified in waits)
+    with cond:
+        assert cond.wait(0.01) is False and cond.wait_for(lambda: False, 0.01) is False
+    assert [notified for *_, notified in cond.waits()][-2:] == [False, False]
+
+
+def test_traced_condition_can_share_a_recorder():
+    from helpers.recording import Recorder
+    rec = Recorder("demo")
+    cond = locks.TracedCondition(rec=rec)
+    with cond:
+        cond.wait(0.001)
+    rec.mark("after")
+    assert cond.recording is rec
+    assert [e.kind for e in rec.events()] == ["wait", "mark"]
