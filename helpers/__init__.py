@@ -13,6 +13,7 @@ Shared instruments, named by what they do:
 - `recording`  `Recorder()`: events from threads and processes on one clock -> `rec.rows()`
 - `states`     `states.run(tasks)` / `states.sample(procs)`: running / ready / blocked / zombie from the OS
 - `locks`      `TracedLock`, `TracedRLock`, `TracedSemaphore`: who waited, who held; `statistics()`
+- `deadlock`   `snapshot()`, `watch(after)`, `join(threads, timeout)`: who holds and waits for which lock, the cycle
 - `gil`        `gil.probe(threads, seconds)`: who held the GIL when; switch interval; free-threaded overlap
 - `pools`      `pools.run(pool, func, items)`: which worker ran which task
 - `bench`      `bench.compare(cases)`: median, spread, speed-up, CPU/wall; `usable_cpus()`, `machine_cores()`
@@ -29,6 +30,7 @@ One module per chapter, for what only that chapter uses:
 - `ch03_lifecycle`   zombies, orphans, daemons and subreapers made on purpose; `ps`-like readers
 - `ch04_box_office`  clerks sharing a terminal, buyers sharing a JSON file; atomic writes
 - `ch05_ipc`         producers, consumers and workers for queues, pipes and shared memory
+- `ch08_deadlock`    diners who deadlock and the fixes; the original tutorial's demo; livelock, starvation
 
 For the exercises (the student notebooks import them; reading them is allowed):
 - `exercise`     `fresh_import(name)`: import a student's `%%writefile` module afresh
