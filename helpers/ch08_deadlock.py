@@ -24,11 +24,11 @@ from .workloads import spin
 
 STRATEGIES = ("naive", "ordered", "timeout", "try-lock", "one lock")
 FIX_BREAKS = {                              # which Coffman condition each strategy removes
-    "naive": "none: all four conditions hold",
-    "ordered": "circular wait: everyone takes the lower-numbered lock first",
-    "timeout": "no preemption: a diner that waited too long gives its first lock back",
-    "try-lock": "no preemption: a diner that cannot get the second lock at once gives the first back",
-    "one lock": "hold and wait: one lock covers both, so nobody holds one while waiting for another",
+    "naive": "no fix, all four conditions hold",
+    "ordered": "removes circular wait: everyone takes the lower-numbered lock first",
+    "timeout": "removes no preemption: who waited too long gives its first lock back",
+    "try-lock": "removes no preemption: who cannot get the second lock at once gives the first back",
+    "one lock": "removes hold and wait: one lock for both, nobody holds one while waiting",
 }
 
 
@@ -212,7 +212,7 @@ def draw_dinner(result: Dinner, ax=None, title: str | None = None):
     order = list(rows)
     for n in order:
         y = len(order) - 1 - order.index(n)
-        end = max((b for _, _, b in result.rows.get(n, [])), default=0.0) / 1e3 + t0   # not past the row
+        end = max((b for _, _, b in result.rows.get(n, [])), default=0.0)   # not past the row's end
         bars = [(ms(a), ms(min(b, end)) - ms(a)) for a, b in result.holds.get(n, []) if a < end]
         ax.broken_barh(bars, (y - 0.38, 0.16), facecolors=held, edgecolor="none")
         marks = result.marks.get(n, [])
@@ -497,16 +497,29 @@ def transfer(src: Account, dst: Account, amount: int) -> None:
             dst.balance += amount
 
 
-def bank(watch: float = 0.5, dump: bool = False) -> None:
-    """Two opposite transfers with plain locks, watched by `deadlock.watch`. With `dump`, also print
+def transfer_acquire(src: Account, dst: Account, amount: int) -> None:
+    """The same transfer written with acquire()/release(), as the original tutorial writes locks."""
+    src.lock.acquire()
+    time.sleep(0.05)
+    dst.lock.acquire()
+    src.balance -= amount
+    dst.balance += amount
+    dst.lock.release()
+    src.lock.release()
+
+
+def bank(watch: float = 0.5, dump: bool = False, style: str = "with") -> None:
+    """Two opposite transfers with plain locks (`style` "with" or "acquire"), watched by
+    `deadlock.watch`. With `dump`, also print
     what the standard library's `faulthandler` shows: every thread's stack. Then exit (status 3 if
     the watch reported): the two threads are stuck for good, only the end of the process ends them."""
     import faulthandler
     import os
     a, b = Account(1, 100), Account(2, 100)
     with deadlock.watch(after=watch, out=sys.stdout, names={a.lock: "account 1", b.lock: "account 2"}) as w:
-        threads = [threading.Thread(target=transfer, args=(a, b, 10), name="pay 1->2", daemon=True),
-                   threading.Thread(target=transfer, args=(b, a, 20), name="pay 2->1", daemon=True)]
+        move = transfer if style == "with" else transfer_acquire
+        threads = [threading.Thread(target=move, args=(a, b, 10), name="pay 1->2", daemon=True),
+                   threading.Thread(target=move, args=(b, a, 20), name="pay 2->1", daemon=True)]
         for t in threads:
             t.start()
         end = time.monotonic() + 10 * watch

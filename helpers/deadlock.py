@@ -121,6 +121,8 @@ class Snapshot:
                           "holder, and no `with` block for it is open in any thread)"}.get(lk.holder, lk.holder)
                 out.append(f"    waits for {lk.name!r:20} ({lk.kind}{', with a timeout' if t.timed else ''}),"
                            f" held by {holder}{_at(t.where)}")
+                if len(t.stack) > 1 and t.stack[0] == t.where:
+                    out.append(f"              called from {t.stack[1]}")
             elif t.blocked_in:
                 out.append(f"    blocked in {t.blocked_in}{_at(t.where)}")
         return "\n".join(out)
