@@ -237,7 +237,7 @@ def draw_dinner(result: Dinner, ax=None, title: str | None = None):
 # ---- livelock: polite diners who keep stepping back ---------------------------------------------------
 
 def polite_pair(backoff: str = "fixed", tries: int = 12, *, reach: float = 0.003, undo: float = 0.010,
-                tick: float = 0.025, eat: float = 0.002) -> Dinner:
+                tick: float = 0.030, eat: float = 0.002) -> Dinner:
     """Two polite diners: each takes its first resource, reaches for the second (`reach` s), and if it
     is taken does not wait: it spends `undo` s putting things back (still holding the first), puts
     the first down and tries again. "fixed": again at the next tick of a shared clock (every `tick`

@@ -141,8 +141,8 @@ class Court:
                 self.cond.notify_all()
                 try:
                     self._check(me)
-                    while self.owner.get(lock) is not None:
-                        if self.deadlock:
+                    while self.owner.get(lock) is not None or self.deadlock:
+                        if self.deadlock:             # found meanwhile: nobody goes on
                             raise Deadlocked(self.deadlock)
                         left = None if end is None else end - time.monotonic()
                         if left is not None and left <= 0:
