@@ -14,8 +14,12 @@ The tests hand your code locks made by a `Court`: they behave like `threading.Lo
   blocking acquire, with or without a timeout), the court notes X -> Y. If the calls took locks in
   orders that contradict each other (X before Y here, Y before X there), a deadlock was possible,
   whatever happened in this run.
+- **Busy loops end too.** A hundred thousand failed `acquire(blocking=False)` in a row, with nobody
+  taking or releasing a lock meanwhile, is a retry loop that can never succeed: the court ends it
+  like a deadlock.
 - `LockProbe` wraps a lock of yours (`shelf.lock`) and tells who holds it and how deep; a blocking
-  re-acquire by its owner that could never succeed raises `SelfDeadlock` instead of hanging.
+  re-acquire by its owner that could never succeed raises `SelfDeadlock` instead of hanging (and so
+  does a busy loop of non-blocking tries by the owner).
 
 Reading this module is allowed and may help you understand what a test checks.
 """
@@ -27,6 +31,9 @@ import time
 from dataclasses import dataclass, field
 
 from .testing import OUTLASTS_GUESSES
+
+
+SPIN_LIMIT = 100_000     # failed tries with no progress at all: a busy loop that can never succeed
 
 
 class Deadlocked(BaseException):
@@ -57,7 +64,7 @@ class ExamLock:
         self.court._release(self)
 
     def locked(self) -> bool:
-        with self.court.cond:
+        with self.court.mutex:
             return self.court.owner.get(self) is not None
 
     def __enter__(self):
@@ -89,7 +96,10 @@ class Court:
     """Referee of one test: hands out `ExamLock`s, runs calls in threads, notes what they did."""
 
     def __init__(self, gate: bool = False, patience: float = OUTLASTS_GUESSES):
-        self.cond = threading.Condition(threading.Lock())
+        # `with self.mutex:` (a C lock) rather than `with self.mutex:`: an asynchronous `Stuck` cannot
+        # then land between taking the court's own lock and the block that releases it.
+        self.mutex = threading.Lock()
+        self.cond = threading.Condition(self.mutex)
         self.gate, self.patience = gate, patience
         self.owner: dict[ExamLock, int] = {}
         self.held: dict[int, list[ExamLock]] = {}
@@ -104,6 +114,7 @@ class Court:
         self.inside: set[int] = set()                     # for `meet`
         self.met = False
         self.gate_gave_up = False
+        self.fails = 0                                    # failed non-blocking tries since any progress
 
     def lock(self, name: str) -> ExamLock:
         return ExamLock(self, name)
@@ -114,7 +125,7 @@ class Court:
 
     def holds(self, lock: ExamLock, ident: int | None = None) -> bool:
         """Does the thread `ident` (default: the calling one) hold `lock` now?"""
-        with self.cond:
+        with self.mutex:
             return self.owner.get(lock) == (threading.get_ident() if ident is None else ident)
 
     # -- acquire / release ---------------------------------------------------------------------
@@ -123,7 +134,7 @@ class Court:
         timed = timeout is not None and timeout >= 0
         if not blocking and timed:
             raise ValueError("can't specify a timeout for a non-blocking call")
-        with self.cond:
+        with self.mutex:
             if self.deadlock:
                 raise Deadlocked(self.deadlock)
             self.tries[me] = self.tries.get(me, 0) + 1
@@ -134,6 +145,11 @@ class Court:
                         self.order.setdefault((h.name, lock.name), self.label(me))
             if self.owner.get(lock) is not None:
                 if not blocking:
+                    self.fails += 1
+                    if self.fails > SPIN_LIMIT:
+                        self._found(f"{SPIN_LIMIT} tries in a row failed with nobody taking or releasing a lock "
+                                    f"meanwhile ({self.label(me)} asks for {lock.name} again and again): "
+                                    f"retries that can never succeed, a livelock")
                     self.cond.notify_all()
                     return False
                 end = time.monotonic() + timeout if timed else None
@@ -153,6 +169,7 @@ class Court:
                     del self.waiting[me]
             self.owner[lock] = me
             mine.append(lock)
+            self.fails = 0                            # progress
             self.cond.notify_all()
             if me in self.gated and len(mine) == 1:
                 self.gated.discard(me)
@@ -161,7 +178,7 @@ class Court:
 
     def _release(self, lock: ExamLock) -> None:
         me = threading.get_ident()
-        with self.cond:
+        with self.mutex:
             if self.owner.get(lock) != me:
                 if self.deadlock:
                     return                                # unwinding out of a deadlock
@@ -169,6 +186,7 @@ class Court:
                 raise RuntimeError(f"release of {lock.name}, which this thread does not hold")
             del self.owner[lock]
             self.held[me].remove(lock)
+            self.fails = 0
             self.cond.notify_all()
 
     # -- what the court looks for ----------------------------------------------------------------
@@ -222,7 +240,7 @@ class Court:
         `patience` seconds: `met` says whether two calls were ever inside at the same time."""
         me = threading.get_ident()
         end = time.monotonic() + self.patience
-        with self.cond:
+        with self.mutex:
             if me in self.inside:
                 return
             self.inside.add(me)
@@ -262,7 +280,7 @@ class Court:
 
     def held_now(self) -> list[str]:
         """Locks still held, as 'lock (by call)'."""
-        with self.cond:
+        with self.mutex:
             return [f"{lk.name} (by {self.label(t)})" for lk, t in self.owner.items()]
 
     # -- running calls -----------------------------------------------------------------------------
@@ -276,7 +294,7 @@ class Court:
 
         def body(outcome, func, args):
             me = threading.get_ident()
-            with self.cond:
+            with self.mutex:
                 self.labels[me] = outcome.label
                 if self.gate:
                     self.gated.add(me)
@@ -286,7 +304,7 @@ class Court:
             except BaseException as exc:      # reported to the test, which turns it into a hint
                 outcome.error = exc
             finally:
-                with self.cond:
+                with self.mutex:
                     self.finished.add(me)
                     self.inside.discard(me)           # `meet` counts calls inside at the same time
                     self.cond.notify_all()
@@ -302,17 +320,44 @@ class Court:
             t.join(max(0.0, end - time.monotonic()))
         late = [t for t in threads if t.is_alive()]
         if late:
-            with self.cond:
+            with self.mutex:                  # from now on every acquire of a court lock raises
                 self.deadlock = self.deadlock or (
                     f"{', '.join(o.label for o, t in zip(outcomes, threads) if t.is_alive())} still running after "
                     f"{limit:g} s: retries that never succeed (a livelock), or a wait for something other than "
                     f"the locks the test gave you")
                 self.cond.notify_all()
             for t in late:
+                t.join(1)
+            for t in late:                    # still alive: a loop that never touches our locks
                 stop_thread(t)
-            for t in late:
                 t.join(2)
         return outcomes
+
+
+def call(func, *args, limit: float = 10.0, what: str | None = None):
+    """Return `func(*args)`, run in a thread of its own (its exception is raised again here). If it
+    is still running after `limit` seconds (a wait that never ends, a busy loop), it is stopped
+    where that is possible (`stop_thread`) and the test fails with a hint: no thread keeps spinning."""
+    name = what or getattr(func, "__qualname__", "the call")
+    out: dict = {}
+
+    def body():
+        try:
+            out["value"] = func(*args)
+        except BaseException as exc:          # handed to the caller, who re-raises it
+            out["error"] = exc
+
+    thread = threading.Thread(target=body, name=f"ex08 call {name}", daemon=True)
+    thread.start()
+    thread.join(limit)
+    if thread.is_alive():
+        stop_thread(thread)
+        thread.join(2)
+        raise AssertionError(f"{name} did not return within {limit:g} s: does it wait for a lock that "
+                             "nobody will release, or loop for ever (retrying a lock it holds itself)?")
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
 
 
 def stop_thread(thread: threading.Thread, exc=Stuck) -> None:
@@ -413,6 +458,7 @@ class LockProbe:
         self.owner: int | None = None
         self.depth = 0
         self.releases = 0
+        self.self_tries = 0
         self._mutex = threading.Lock()
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
@@ -424,6 +470,10 @@ class LockProbe:
             if blocking and (timeout is None or timeout < 0):
                 raise SelfDeadlock("this thread asked again for a lock it already holds, and the lock "
                                    "cannot be taken twice: it would wait for itself for ever")
+            self.self_tries += 1
+            if self.self_tries > SPIN_LIMIT:
+                raise SelfDeadlock("this thread keeps trying a lock it holds itself, which cannot be taken "
+                                   "twice: it can never succeed (a busy loop for ever)")
             if blocking:
                 time.sleep(timeout)
             return False

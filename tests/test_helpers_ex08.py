@@ -110,3 +110,21 @@ def test_a_busy_loop_that_outlives_its_test_is_stopped():
     assert not out.finished and isinstance(out.error, targets.Stuck)
     time.sleep(0.1)
     assert not any(t.name == "ex08 spins" for t in threading.enumerate())
+
+
+def test_a_retry_loop_that_can_never_succeed_is_ended_by_its_behaviour():
+    court = targets.Court()
+    a = court.lock("A")
+
+    def hold_and_retry():
+        with a:
+            while not a.acquire(blocking=False):   # its own lock: it can never get it
+                pass
+
+    [out] = court.run(("retries", hold_and_retry))
+    assert out.deadlocked and "livelock" in court.deadlock
+    probe = targets.LockProbe(threading.Lock())
+    with probe:
+        with pytest.raises(targets.SelfDeadlock, match="busy loop"):
+            while not probe.acquire(blocking=False):
+                pass

@@ -310,6 +310,22 @@ def transfer(src, dst, amount):
                     dst.lock.release()
         time.sleep(random.uniform(0, 0.02))
 '''}),
+    Answer("task2", "source first, then spins on a non-blocking acquire of the second lock", {
+        "task2": '''
+def transfer(src, dst, amount):
+    if src is dst:
+        return
+    with src.lock:
+        while not dst.lock.acquire(blocking=False):
+            pass
+        try:
+            if src.balance < amount:
+                raise InsufficientFunds("not enough")
+            src.balance -= amount
+            dst.balance += amount
+        finally:
+            dst.lock.release()
+'''}),
     Answer("task2", "source first, after a random sleep so that the two transfers rarely collide", {
         "task2": '''
 import random
@@ -425,6 +441,19 @@ class Shelf(OldShelf):
         if not title:
             raise ValueError("a book needs a title")
         self.books.append(title)
+'''}),
+    Answer("task3", "add retries a non-blocking acquire until it succeeds: inside add_series it spins for ever", {
+        "task3": '''
+class Shelf(OldShelf):
+    def add(self, title):
+        if not title:
+            raise ValueError("a book needs a title")
+        while not self.lock.acquire(blocking=False):
+            pass
+        try:
+            self.books.append(title)
+        finally:
+            self.lock.release()
 '''}),
     Answer(None, "variant: a plain Lock, and a private unlocked helper that both methods call", {
         "task3": '''
