@@ -302,6 +302,118 @@ def polite_pair(backoff: str = "fixed", tries: int = 12, *, reach: float = 0.003
 
 # ---- starvation: who gets the lock next ---------------------------------------------------------------
 
+class ReadersWriterLock:
+    """Many readers at once, or one writer alone (the standard library has no such lock).
+
+    `prefer="readers"`: a reader may enter whenever no writer *holds* the lock, even while a writer
+    waits; with readers that overlap, the writer never finds it free (starvation). `prefer="writer"`:
+    once a writer waits, new readers wait too, so the writer gets in as soon as the readers inside
+    are done.
+    """
+
+    def __init__(self, prefer: str = "readers"):
+        if prefer not in ("readers", "writer"):
+            raise ValueError("prefer must be 'readers' or 'writer'")
+        self.prefer = prefer
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    def acquire_read(self) -> None:
+        with self._cond:
+            while self._writing or (self.prefer == "writer" and self._writers_waiting):
+                self._cond.wait()
+            self._readers += 1
+
+    def release_read(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if not self._readers:
+                self._cond.notify_all()
+
+    def acquire_write(self) -> None:
+        with self._cond:
+            self._writers_waiting += 1
+            while self._writing or self._readers:
+                self._cond.wait()
+            self._writers_waiting -= 1
+            self._writing = True
+
+    def release_write(self) -> None:
+        with self._cond:
+            self._writing = False
+            self._cond.notify_all()
+
+
+@dataclass
+class Starvation:
+    """Who got the lock how often, and the longest wait, in a run of `readers_and_writer`."""
+    prefer: str
+    seconds: float
+    got: dict[str, int]
+    longest_wait: dict[str, float]
+    rows: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = [f"prefer {self.prefer}: a run of {self.seconds * 1000:.0f} ms"]
+        for who in self.got:
+            lines.append(f"   {who:9} got the lock {self.got[who]:3} times, longest wait "
+                         f"{self.longest_wait[who] * 1000:6.1f} ms")
+        return "\n".join(lines)
+
+    def draw(self, ax=None, title: str | None = None):
+        from . import plots
+        rows = {w: [(st, a * 1e3, b * 1e3) for st, a, b in segs] for w, segs in self.rows.items()}
+        return plots.timeline(rows, ax=ax, unit="ms", title=title or (
+            f"prefer {self.prefer}: the writer got in {self.got['writer']} times, waited up to "
+            f"{self.longest_wait['writer'] * 1000:.0f} ms"))
+
+
+def readers_and_writer(prefer: str = "readers", readers: int = 3, seconds: float = 0.3, read: float = 0.001,
+                       write: float = 0.001, pause: float = 0.01) -> Starvation:
+    """`readers` threads read again and again (`read` s of CPU work each time) for `seconds`; one
+    writer wants to write (`write` s of CPU work), then pauses `pause` s, again and again."""
+    lock = ReadersWriterLock(prefer)
+    rec = Recorder("readers and writer")
+    got: dict[str, int] = {}
+    longest: dict[str, float] = {}
+    start = threading.Barrier(readers + 1)
+
+    def loop(take, give, work, rest):
+        me = threading.current_thread().name
+        got[me], longest[me] = 0, 0.0
+        start.wait()
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            rec.state("lock wait")
+            t = time.perf_counter()
+            take()
+            longest[me] = max(longest[me], time.perf_counter() - t)
+            rec.state("holding")
+            spin(work)
+            give()
+            got[me] += 1
+            if rest:
+                rec.state("blocked")
+                time.sleep(rest)
+        rec.done()
+
+    threads = [threading.Thread(target=loop, args=(lock.acquire_read, lock.release_read, read, 0), name=f"reader {i}")
+               for i in range(readers)]
+    threads.append(threading.Thread(target=loop, args=(lock.acquire_write, lock.release_write, write, pause),
+                                    name="writer"))
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result = Starvation(prefer, time.perf_counter() - t0, dict(sorted(got.items())),
+                        dict(sorted(longest.items())), rec.rows(order=[t.name for t in threads]))
+    rec.close()
+    return result
+
+
 class FairLock:
     """A first-come, first-served lock: `release()` hands it straight to the longest waiter.
 
