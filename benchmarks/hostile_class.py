@@ -10,7 +10,6 @@ all of this; this script shows it, e.g. for a release note or after changing the
 """
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 from pathlib import Path

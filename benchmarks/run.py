@@ -13,7 +13,6 @@ gil_probe_overhead_ratio <= 1.10.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import statistics
 import subprocess
 import sys

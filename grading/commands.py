@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time

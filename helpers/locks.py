@@ -25,7 +25,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 
-from .recording import Recorder, clock_ns, worker_label
+from .recording import Recorder, clock_ns
 
 HOLDING, WAITING = "holding", "lock wait"   # colours: see plots.STATE_COLORS
 
@@ -79,6 +79,7 @@ class _Traced:
         self.name = name
         self._mp = ctx is not None        # process-shared (multiprocessing) or threads only
         self._rec = Recorder(name)
+        self._tls = threading.local()     # per thread: what a semaphore's holder holds
 
     def __getstate__(self):
         if not self._mp:
@@ -89,16 +90,7 @@ class _Traced:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-
-    def _worker(self) -> str:
-        rec = self._rec
-        if not rec._hooked:
-            rec._hook()
-        try:
-            return rec._tls.w
-        except AttributeError:
-            rec._tls.w = worker_label(rec._owner)
-            return rec._tls.w
+        self._tls = threading.local()
 
     def __enter__(self):
         self.acquire()
@@ -199,7 +191,7 @@ class TracedLock(_Traced):
         elif not blocking:
             ok = False
         else:                                 # contended: note that we wait, then wait
-            me = self._worker()
+            me = self._rec.worker()
             self._waiting[me] = (t_req, timeout is not None and timeout >= 0)
             try:
                 if self._mp:                  # multiprocessing spells it acquire(block, timeout=None)
@@ -212,13 +204,9 @@ class TracedLock(_Traced):
             inner.release()
             raise Abandoned(f"{self.name!r} was abandoned to end a deadlock")
         if ok:
-            try:                              # inlined self._worker(): this is the hot path
-                me = self._rec._tls.w         # (set only after the exit hook is installed)
-            except AttributeError:
-                me = self._worker()
-            self._t = (t_req, clock_ns(), me)     # safe: only the holder writes it
+            self._t = (t_req, clock_ns(), self._rec.worker())     # safe: only the holder writes it
         else:
-            self._rec._buf.append((t_req, self._worker(), "acquire", (None, clock_ns())))
+            self._rec.record(t_req, self._rec.worker(), "acquire", (None, clock_ns()))
         return ok
 
     def release(self) -> None:
@@ -229,7 +217,7 @@ class TracedLock(_Traced):
             raise RuntimeError("release unlocked lock")
         t_rel = clock_ns()
         self._t = None
-        self._rec._buf.append((t[0], t[2], "acquire", (t[1], t_rel)))
+        self._rec.record(t[0], t[2], "acquire", (t[1], t_rel))
         self._inner.release()
 
     @property
@@ -387,12 +375,12 @@ class TracedSemaphore(_Traced):
         return state
 
     def _held(self) -> list:
-        tls = self._rec._tls
+        """This thread's (request, acquire) times of the permits it holds, most recent last."""
         try:
-            return tls.held
+            return self._tls.held
         except AttributeError:
-            tls.held = []
-            return tls.held
+            self._tls.held = []
+            return self._tls.held
 
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
         t_req = clock_ns()
@@ -400,7 +388,7 @@ class TracedSemaphore(_Traced):
         if ok:
             self._held().append((t_req, clock_ns()))
         else:
-            self._rec._buf.append((t_req, self._worker(), "acquire", (None, clock_ns())))
+            self._rec.record(t_req, self._rec.worker(), "acquire", (None, clock_ns()))
         return ok
 
     def release(self) -> None:
@@ -408,7 +396,7 @@ class TracedSemaphore(_Traced):
         t_rel = clock_ns()
         if held:
             t_req, t_acq = held.pop()
-            self._rec._buf.append((t_req, self._worker(), "acquire", (t_acq, t_rel)))
+            self._rec.record(t_req, self._rec.worker(), "acquire", (t_acq, t_rel))
         self._inner.release()
 
     def __repr__(self):

@@ -14,11 +14,10 @@ when the pool is terminated afterwards.
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 
 from .checks import ensure_importable
-from .recording import clock_ns
+from .recording import clock_ns, worker_label
 
 
 class _Timed:
@@ -32,14 +31,7 @@ class _Timed:
         start = clock_ns()
         result = self.func(item)
         end = clock_ns()
-        if os.getpid() == self.parent_pid:
-            worker = threading.current_thread().name
-        else:
-            import multiprocessing
-            worker = multiprocessing.current_process().name
-            if worker == "MainProcess":
-                worker = f"pid {os.getpid()}"
-        return result, worker, os.getpid(), start, end
+        return result, worker_label(self.parent_pid), os.getpid(), start, end
 
 
 @dataclass
@@ -66,10 +58,6 @@ class PoolRun:
         for t in sorted(self.tasks, key=lambda t: t.start):
             rows.setdefault(t.worker, []).append((str(t.index), t.start, t.end))
         return dict(sorted(rows.items(), key=lambda kv: kv[1][0][1]))
-
-    def per_worker(self) -> dict[str, list[int]]:
-        """Which task indexes each worker ran, in the order it ran them."""
-        return {w: [int(s) for s, _, _ in segs] for w, segs in self.rows().items()}
 
     def utilisation(self) -> float:
         """Busy time of all workers / (number of workers x wall time of the run)."""

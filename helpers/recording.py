@@ -110,12 +110,23 @@ class Recorder:
         """From now on, the calling worker is in state `kind` (None: in no state; a gap)."""
         if not self._hooked:
             self._hook()
-        if worker is None:
-            try:
-                worker = self._tls.w
-            except AttributeError:
-                worker = self._tls.w = worker_label(self._owner)
-        self._buf.append((clock_ns(), worker, kind, detail))
+        self._buf.append((clock_ns(), worker or self.worker(), kind, detail))
+
+    def worker(self) -> str:
+        """The calling thread's (or process's) row label on this recording: `worker_label`,
+        worked out once per thread. Instruments that time events themselves call it, then `record`."""
+        try:
+            return self._tls.w
+        except AttributeError:
+            if not self._hooked:
+                self._hook()
+            self._tls.w = worker_label(self._owner)
+            return self._tls.w
+
+    def record(self, t_ns: int, worker: str, kind: str, detail=None) -> None:
+        """Add one event that happened at `t_ns` (a `clock_ns()` reading) to `worker`'s row, for
+        an instrument that takes its own timestamps (see `locks`); call `worker()` first in a child."""
+        self._buf.append((t_ns, worker, kind, detail))
 
     def done(self, worker: str | None = None) -> None:
         """End the calling worker's current state (the row shows a gap until the next state)."""

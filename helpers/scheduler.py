@@ -48,10 +48,6 @@ class Schedule:
         """Fraction of the available core-ticks spent running a job."""
         return self.busy_ticks / (self.cores * self.makespan) if self.makespan else 0.0
 
-    def time_in(self, job: str, state: str) -> int:
-        """Total ticks `job` spent in `state`."""
-        return sum(end - start for s, start, end in self.segments[job] if s == state)
-
 
 def simulate(jobs: list[Job], quantum: int = 2, cores: int = 1, max_ticks: int = 10_000) -> Schedule:
     """Run the jobs round-robin on `cores` cores with a time slice of `quantum` ticks."""

@@ -13,7 +13,6 @@ and a slow laptop:
 """
 from __future__ import annotations
 
-import os
 import select
 import socket
 import time
@@ -114,19 +113,6 @@ def mixed(cpu: float, io: float, rounds: int = 3, rec=None) -> int:
     if rec is not None:
         rec.done()
     return rounds
-
-
-def cpu_then_exit(seconds: float, code: int = 0) -> None:
-    """Spin for `seconds` of CPU, then exit with `code` (a child that finishes on its own)."""
-    spin(seconds)
-    if code:
-        raise SystemExit(code)
-
-
-def pid_and_sleep(seconds: float) -> int:
-    """Sleep `seconds` and return this process's pid: shows which pool worker ran a task."""
-    time.sleep(seconds)
-    return os.getpid()
 
 
 def square_slowly(x, seconds: float = 0.01):

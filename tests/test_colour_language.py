@@ -19,7 +19,7 @@ from pathlib import Path
 import matplotlib.colors as mcolors
 import pytest
 
-from helpers import gil, locks, plots, pools
+from helpers import gil, locks, plots
 from helpers.recording import Recorder
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,7 +8,6 @@ and the untouched student copy once per start method. A first cell, added to eac
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import nbformat

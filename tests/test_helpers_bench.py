@@ -1,6 +1,5 @@
 """bench: repeated runs, CPU/wall accounting (children and a fork server's children included)."""
 import functools
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 from helpers import bench, workloads

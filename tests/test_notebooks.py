@@ -1,7 +1,6 @@
 """Every chapter notebook runs top to bottom, headless, in quick mode, under every start method."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
