@@ -13,7 +13,8 @@ Shared instruments, named by what they do:
 - `recording`  `Recorder()`: events from threads and processes on one clock -> `rec.rows()`
 - `states`     `states.run(tasks)` / `states.sample(procs)`: running / ready / blocked / zombie from the OS
 - `locks`      `TracedLock`, `TracedRLock`, `TracedSemaphore`, `TracedCondition`: who waited, who held;
-               `statistics()`; a semaphore's permits over time
+               `statistics()`; a semaphore's permits over time; `lock.abandon()`
+- `deadlock`   `snapshot()`, `watch(after)`, `join(threads, timeout)`: who holds and waits for which lock, the cycle
 - `gil`        `gil.probe(threads, seconds)`: who held the GIL when; switch interval; free-threaded overlap
 - `pools`      `pools.run(pool, func, items)`: which worker ran which task, when the caller got each result
 - `bench`      `bench.compare(cases)`: median, spread, speed-up, CPU/wall; `usable_cpus()`, `machine_cores()`
@@ -32,6 +33,7 @@ One module per chapter, for what only that chapter uses:
 - `ch05_ipc`         producers, consumers and workers for queues, pipes and shared memory
 - `ch06_sync`        cars at a car park and a traffic light, tickers, timers, consumers, phase workers
 - `ch07_threads`     threads against processes, the daemon-at-exit program, the lost-update pictures
+- `ch08_deadlock`    diners who deadlock and the fixes; the original tutorial's demo; livelock, starvation
 - `ch09_gil`         lost updates, threads against processes, the convoy effect, hashing; other Pythons
 - `ch10_pools`       tasks for pool workers; callbacks, shutdown, chunksize and pool-size measurements
 

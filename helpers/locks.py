@@ -16,6 +16,10 @@ write their list once when they exit (see `recording`), so join them before read
 it got the lock, how long it waited and held it, and how many times the lock passed from one
 worker to another (hand-offs). With no work outside the critical section one worker tends to get
 the lock again and again (few hand-offs): that is fairness you can see.
+
+A deadlock among traced locks of one process can be ended: `lock.abandon()` makes every thread
+waiting for it, now or later, raise `Abandoned` (chapter 08's demos and exercise tests use it, so a
+deadlocked thread finishes instead of staying blocked for ever; `helpers.deadlock` finds the cycle).
 """
 from __future__ import annotations
 
@@ -27,6 +31,10 @@ from dataclasses import dataclass, field
 from .recording import Recorder, clock_ns
 
 HOLDING, WAITING = "holding", "lock wait"   # colours: see plots.STATE_COLORS
+
+
+class Abandoned(RuntimeError):
+    """Raised in a thread whose lock was abandoned to end a deadlock (`TracedLock.abandon`)."""
 
 
 @dataclass
@@ -174,12 +182,14 @@ class TracedLock(_Traced):
     def __init__(self, ctx=None, name: str = "lock"):
         self._init(threading.Lock() if ctx is None else ctx.Lock(), name, ctx)
         self._t = None
-        self._waiting: dict[str, int] = {}
+        self._waiting: dict[str, tuple[int, bool]] = {}    # worker -> (since, with a timeout?)
+        self._abandoned = False
 
     def __getstate__(self):
         state = super().__getstate__()
         state["_t"] = None
         state["_waiting"] = {}
+        state["_abandoned"] = False
         return state
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
@@ -191,7 +201,7 @@ class TracedLock(_Traced):
             ok = False
         else:                                 # contended: note that we wait, then wait
             me = self._rec.worker()
-            self._waiting[me] = t_req
+            self._waiting[me] = (t_req, timeout is not None and timeout >= 0)
             try:
                 if self._mp:                  # multiprocessing spells it acquire(block, timeout=None)
                     ok = inner.acquire(True, None if timeout is None or timeout < 0 else timeout)
@@ -199,6 +209,9 @@ class TracedLock(_Traced):
                     ok = inner.acquire(True, timeout)
             finally:
                 self._waiting.pop(me, None)
+        if ok and self._abandoned:            # woken by abandon(): pass the wake-up on, and leave
+            inner.release()
+            raise Abandoned(f"{self.name!r} was abandoned to end a deadlock")
         if ok:
             self._t = (t_req, clock_ns(), self._rec.worker())     # safe: only the holder writes it
         else:
@@ -206,6 +219,8 @@ class TracedLock(_Traced):
         return ok
 
     def release(self) -> None:
+        if self._abandoned:                   # a thread unwinding out of an abandoned deadlock
+            return
         t = self._t
         if t is None:
             raise RuntimeError("release unlocked lock")
@@ -223,7 +238,28 @@ class TracedLock(_Traced):
     def waiting(self) -> dict[str, float]:
         """Workers of this process blocked in acquire() right now, and since when (seconds)."""
         t0 = self._rec.t0
-        return {w: (t - t0) / 1e9 for w, t in list(self._waiting.items())}
+        return {w: (t - t0) / 1e9 for w, (t, _) in list(self._waiting.items())}
+
+    def waiting_with_timeout(self) -> set[str]:
+        """The workers in `waiting()` that gave acquire() a timeout: they will stop waiting by
+        themselves, so a cycle through them is not (yet) a deadlock."""
+        return {w for w, (_, timed) in list(self._waiting.items()) if timed}
+
+    def abandon(self) -> None:
+        """End a deadlock: every thread waiting for this lock, now or later, raises `Abandoned`,
+        and `release()` does nothing any more. For demos and tests: the lock is useless afterwards.
+
+        Threads only (a process-shared lock cannot be abandoned from one process). Call it on
+        locks whose holders are stuck; `helpers.deadlock.join(..., rescue=True)` does.
+        """
+        if self._mp:
+            raise TypeError("only a lock for threads can be abandoned; a process-shared lock is "
+                            "waited for in other processes too")
+        self._abandoned = True
+        try:
+            self._inner.release()             # wake one waiter; each woken waiter wakes the next
+        except RuntimeError:
+            pass                              # nobody held it
 
     def rows(self, order: list[str] | None = None, holding: str = HOLDING) -> dict[str, list[tuple[str, float, float]]]:
         """Like `_Traced.rows`, plus what is still going on: a hold or a wait not finished yet is
@@ -255,13 +291,16 @@ class TracedLock(_Traced):
 
 
 class TracedRLock(TracedLock):
-    """A re-entrant `threading.RLock` (or a process-shared one, given a context) that records the
-    outermost acquire/release of each holder: nested re-acquisitions by the owner are not waits."""
+    """A re-entrant lock (like `threading.RLock`; process-shared, given a context) that records the
+    outermost acquire/release of each holder: nested re-acquisitions by the owner are not waits.
+
+    It is a plain lock plus an owner and a depth kept here, which is what an RLock is: the owner
+    may take it again (depth + 1) and must release it as often as it took it; only the outermost
+    release frees it. `owner` and `depth` say who holds it and how deep.
+    """
 
     def __init__(self, ctx=None, name: str = "rlock"):
-        self._init(threading.RLock() if ctx is None else ctx.RLock(), name, ctx)
-        self._t = None
-        self._waiting = {}
+        super().__init__(ctx, name)
         self._depth = 0
         self._owner_id = None
 
@@ -272,8 +311,9 @@ class TracedRLock(TracedLock):
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         me = (os.getpid(), threading.get_ident())
+        if self._abandoned:
+            raise Abandoned(f"{self.name!r} was abandoned to end a deadlock")
         if self._owner_id == me:              # re-entry by the owner: never waits
-            self._inner.acquire()
             self._depth += 1
             return True
         ok = super().acquire(blocking, timeout)
@@ -282,20 +322,23 @@ class TracedRLock(TracedLock):
         return ok
 
     def release(self) -> None:
+        if self._abandoned:
+            return
         if self._owner_id != (os.getpid(), threading.get_ident()):
             raise RuntimeError("cannot release un-acquired lock")
         self._depth -= 1
         if self._depth:
-            self._inner.release()
             return
         self._owner_id = None
         super().release()
 
-    def locked(self) -> bool:
-        return self._t is not None
+    @property
+    def depth(self) -> int:
+        """How many times the owner has taken it without releasing (0: free)."""
+        return self._depth
 
     def __repr__(self):
-        return f"<TracedRLock {self.name!r} depth={self._depth}>"
+        return f"<TracedRLock {self.name!r} owner={self.owner!r} depth={self._depth}>"
 
 
 def wait_for_graph(*traced_locks) -> list[tuple[str, str, str]]:

@@ -274,3 +274,68 @@ def bench(comparison, ax=None, title: str | None = None):
     ax.grid(axis="x", alpha=0.3)
     ax.figure.tight_layout()
     return ax
+
+
+def wait_for_graph(graph: dict, ax=None, title: str | None = None):
+    """Who holds which lock and who waits for which (from `deadlock.Snapshot.graph()`).
+
+    Threads are grey boxes, locks lilac ones; an arrow thread -> lock means "waits for" (drawn in the
+    lock-wait colour), lock -> thread "held by" (the holding colour). The arrows of a cycle, a
+    deadlock, are drawn thick over a red band, and its nodes sit on a ring in cycle order.
+    """
+    import math
+    threads, lock_names, cycle = graph["threads"], graph["locks"], graph["cycle"]
+    ring = list(cycle)
+    others = [n for n in threads + lock_names if n not in ring]
+    r = max(1.0, len(ring) / 4)               # the ring grows with the cycle
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 2.6 + 1.6 * r if ring else 2.6))
+    pos = {}
+    for i, node in enumerate(ring):           # clockwise from the top, in the order of the cycle
+        a = math.pi / 2 - 2 * math.pi * i / len(ring) + (math.pi / len(ring) if len(ring) == 2 else 0)
+        pos[node] = (r * math.cos(a), r * math.sin(a))
+    for j, node in enumerate(others):         # a column on the right (or a row if there is no ring)
+        pos[node] = (r + 1.2, r * (1 - 2 * j / max(1, len(others) - 1))) if ring else \
+                    (j * 1.6, 0.0 if node in threads else -0.9)
+    in_cycle = {(ring[i], ring[(i + 1) % len(ring)]) for i in range(len(ring))}
+    edges = [(t, lk, "waits for", STATE_COLORS["lock wait"]) for t, lk in graph["waits"]] + \
+            [(lk, h, "held by", STATE_COLORS["holding"]) for lk, h in graph["holds"] if h in pos and lk in pos]
+    for a, b, label, colour in edges:
+        if a not in pos or b not in pos:
+            continue
+        hot = (a, b) in in_cycle
+        rad = 0.25 if a != b else 0.0
+        if hot:
+            ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(
+                arrowstyle="-", lw=9, color=DIAGRAM_COLORS["wrong"], alpha=0.25, shrinkA=22, shrinkB=22,
+                connectionstyle=f"arc3,rad={rad}"))
+        ax.annotate("", xy=pos[b], xytext=pos[a], arrowprops=dict(
+            arrowstyle="-|>", lw=3 if hot else 1.5, color=colour, shrinkA=22, shrinkB=22,
+            connectionstyle=f"arc3,rad={rad}"))
+        if len(ring) > 6:
+            continue                          # a big ring: the colours say it, labels would crowd it
+        (xa, ya), (xb, yb) = pos[a], pos[b]
+        mx, my = (xa + xb) / 2, (ya + yb) / 2
+        ax.text(mx + 0.18 * (yb - ya) * (1 if rad else 0), my - 0.18 * (xb - xa) * (1 if rad else 0), label,
+                fontsize=8, ha="center", va="center", color=DIAGRAM_COLORS["text"])
+    for node, (x, y) in pos.items():
+        kind = "box" if node in threads else "box 2"
+        ax.text(x, y, node, ha="center", va="center", fontsize=9, fontweight="bold" if node in ring else "normal",
+                bbox=dict(boxstyle="round,pad=0.5" if node in threads else "sawtooth,pad=0.45",
+                          fc=DIAGRAM_COLORS[kind], ec=DIAGRAM_COLORS["wrong"] if node in ring else "none",
+                          lw=1.5))
+    xs = [x for x, _ in pos.values()] or [0]
+    ys = [y for _, y in pos.values()] or [0]
+    ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
+    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)
+    ax.set_aspect("equal" if ring else "auto")
+    ax.axis("off")
+    handles = [Patch(color=DIAGRAM_COLORS["box"], label="thread"), Patch(color=DIAGRAM_COLORS["box 2"], label="lock"),
+               Patch(color=STATE_COLORS["lock wait"], label="waits for"),
+               Patch(color=STATE_COLORS["holding"], label="held by")]
+    if ring:
+        handles.append(Patch(color=DIAGRAM_COLORS["wrong"], alpha=0.4, label="the cycle: a deadlock"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
+    ax.set_title(title or ("wait-for graph: a cycle, so nobody can go on" if ring else "wait-for graph: no cycle"))
+    ax.figure.tight_layout()
+    return ax
