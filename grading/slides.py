@@ -197,9 +197,7 @@ def slideshow(name: str, course: str | None, extra: list[str]) -> None:
 def export_html(executed: list[Path], out: Path) -> list[Path]:
     """A static reveal.js slideshow (HTML) of each executed chapter, written to `out`."""
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for nb in executed:
+    if executed:
         subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "slides", "--log-level=WARN",
-                        f"--output-dir={out}", "--SlidesExporter.reveal_scroll=True", str(nb)], check=True)
-        written.append(out / f"{nb.stem}.slides.html")
-    return written
+                        f"--output-dir={out}", "--SlidesExporter.reveal_scroll=True", *map(str, executed)], check=True)
+    return [out / f"{nb.stem}.slides.html" for nb in executed]
