@@ -38,7 +38,7 @@ CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TOKEN = "browser-test-token"
-RUN_TIMEOUT = 240_000       # ms: a whole chapter in quick mode, on a loaded 2-core machine
+RUN_TIMEOUT = int(os.environ.get("COURSE_BROWSER_TIMEOUT_MS", "240000"))       # ms: a whole chapter in quick mode, on a loaded 2-core machine
 WIDGET_REPR = re.compile(r"^(interactive|VBox|HBox|Box|Output|(Int|Float)(Range)?Slider|Dropdown|ToggleButtons|"
                          r"Checkbox|Button|Text|Label)\(", re.M)
 
@@ -181,6 +181,7 @@ def browser(tmp_path, shots):
         context.set_default_timeout(60_000)
 
         def shot(page, name: str, element=None) -> Path:
+            """Save a screenshot of the page (or of one element of it), numbered in the order taken."""
             shots["n"] += 1
             path = SHOTS / f"{shots['n']:02d}-{name}.png"
             (element or page).screenshot(path=str(path))
@@ -190,6 +191,19 @@ def browser(tmp_path, shots):
             yield context, shot
         finally:
             context.close()
+
+
+@contextlib.contextmanager
+def shown_on_failure(browser):
+    """On a failure, a screenshot of every open page: what the browser showed at that moment."""
+    context, shot = browser
+    try:
+        yield
+    except BaseException:
+        for n, page in enumerate(context.pages):
+            with contextlib.suppress(Exception):
+                shot(page, f"FAILED-page{n}")
+        raise
 
 
 # ---- driving JupyterLab ---------------------------------------------------------------------------
@@ -302,27 +316,28 @@ def _changed(page, box, before: str, what: str) -> None:
 
 def test_every_chapter_runs_with_live_widgets(lab, browser):
     context, shot = browser
-    chapters = sorted((lab.copy / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    assert chapters
-    for notebook in chapters:
-        page = open_notebook(context, lab, f"notebooks/{notebook.name}")
-        run_all(page)
-        check_widgets_are_live(page, notebook)
-        boxes = page.locator(".jp-NotebookPanel .widget-interact")
-        if boxes.count():
-            with_picture = [i for i in range(boxes.count()) if boxes.nth(i).locator(".widget-output img").count()]
-            box = boxes.nth(with_picture[0] if with_picture else 0)
-            box.scroll_into_view_if_needed()
-            shot(page, f"{notebook.stem}-ran-widget-before")
-            before = move_a_control(page, box)
-            _changed(page, box, before, f"{notebook.name}'s first {'picture ' if with_picture else ''}widget")
-            box.scroll_into_view_if_needed()
-            shot(page, f"{notebook.stem}-widget-moved-{'picture' if with_picture else 'text'}-changed")
-        else:
-            assert not widget_cells(notebook), f"{notebook.name} makes widgets but none is an interact box"
-            shot(page, f"{notebook.stem}-ran")
-        page.close()
-        lab.shut_down_kernels()
+    with shown_on_failure(browser):
+        chapters = sorted((lab.copy / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+        assert chapters
+        for notebook in chapters:
+            page = open_notebook(context, lab, f"notebooks/{notebook.name}")
+            run_all(page)
+            check_widgets_are_live(page, notebook)
+            boxes = page.locator(".jp-NotebookPanel .widget-interact")
+            if boxes.count():
+                with_picture = [i for i in range(boxes.count()) if boxes.nth(i).locator(".widget-output img").count()]
+                box = boxes.nth(with_picture[0] if with_picture else 0)
+                box.scroll_into_view_if_needed()
+                shot(page, f"{notebook.stem}-ran-widget-before")
+                before = move_a_control(page, box)
+                _changed(page, box, before, f"{notebook.name}'s first {'picture ' if with_picture else ''}widget")
+                box.scroll_into_view_if_needed()
+                shot(page, f"{notebook.stem}-widget-moved-{'picture' if with_picture else 'text'}-changed")
+            else:
+                assert not widget_cells(notebook), f"{notebook.name} makes widgets but none is an interact box"
+                shot(page, f"{notebook.stem}-ran")
+            page.close()
+            lab.shut_down_kernels()
 
 
 # ---- 2. an exercise, as a learner does it: make start, run the visible tests, Validate ----------------------
@@ -354,91 +369,107 @@ def _validate(page, shot, name: str) -> str:
 
 def test_an_exercise_validates_as_a_learner_would(course, lab, browser):
     context, shot = browser
-    exercise = sorted(p.name for p in (course / "exercises").iterdir() if p.name.startswith("ex"))[0]
-    # what `make start EX=...` runs, in the copy: work/ there, never the repository's
-    started = _run_in(course, "-m", "grading", "start", exercise.split("_")[0])
-    notebook = next((course / "work" / exercise).glob("*.ipynb"))
-    assert notebook.name in started
-    relative = notebook.relative_to(course).as_posix()
+    with shown_on_failure(browser):
+        exercise = sorted(p.name for p in (course / "exercises").iterdir() if p.name.startswith("ex"))[0]
+        # what `make start EX=...` runs, in the copy: work/ there, never the repository's
+        started = _run_in(course, "-m", "grading", "start", exercise.split("_")[0])
+        notebook = next((course / "work" / exercise).glob("*.ipynb"))
+        assert notebook.name in started
+        relative = notebook.relative_to(course).as_posix()
 
-    page = open_notebook(context, lab, relative)
-    prompts = run_all(page, expect_errors=True)
-    assert not all(re.fullmatch(r"\[\d+\]:", t) for t in prompts), "the blank exercise ran without an error"
-    shot(page, f"{exercise}-blank-visible-tests-fail")
-    verdict = _validate(page, shot, f"{exercise}-blank-validate")
-    assert "failed" in verdict.lower() and "Success" not in verdict, f"Validate on the blank exercise said: {verdict}"
-    page.close()
-    lab.shut_down_kernels()
+        page = open_notebook(context, lab, relative)
+        prompts = run_all(page, expect_errors=True)
+        assert not all(re.fullmatch(r"\[\d+\]:", t) for t in prompts), "the blank exercise ran without an error"
+        shot(page, f"{exercise}-blank-visible-tests-fail")
+        verdict = _validate(page, shot, f"{exercise}-blank-validate")
+        assert "failed" in verdict.lower() and "Success" not in verdict, f"Validate on the blank exercise said: {verdict}"
+        page.close()
+        lab.shut_down_kernels()
 
-    # the learner answers every task (the model answers) and saves
-    notebook.write_text(json.dumps(_solved(notebook, course / "solutions" / exercise / notebook.name)), encoding="utf-8")
-    page = open_notebook(context, lab, relative)
-    run_all(page)                                   # every visible test passes: no cell fails
-    shot(page, f"{exercise}-solved-visible-tests-pass")
-    verdict = _validate(page, shot, f"{exercise}-solved-validate")
-    assert "Success! Your notebook passes all the tests." in verdict, f"Validate on the solved exercise said: {verdict}"
-    page.close()
+        # the learner answers every task (the model answers) and saves
+        notebook.write_text(json.dumps(_solved(notebook, course / "solutions" / exercise / notebook.name)), encoding="utf-8")
+        page = open_notebook(context, lab, relative)
+        run_all(page)                                   # every visible test passes: no cell fails
+        shot(page, f"{exercise}-solved-visible-tests-pass")
+        verdict = _validate(page, shot, f"{exercise}-solved-validate")
+        assert "Success! Your notebook passes all the tests." in verdict, f"Validate on the solved exercise said: {verdict}"
+        page.close()
 
 
 # ---- 3. nbgrader's panels list the course's exercises ---------------------------------------------------
 
 def test_formgrader_and_assignment_list_show_the_exercises(course, lab, browser):
     context, shot = browser
-    exercises = sorted(p.name for p in (course / "exercises").iterdir() if p.name.startswith("ex"))
-    for exercise in exercises:     # the instructor releases them (nbgrader's exchange, in the copy)
-        _run_in(course, "-m", "nbgrader", "release_assignment", exercise, "--force", COURSE_ROOT=str(lab.course))
-    page = context.new_page()
-    page.goto(lab.url("lab"))
-    page.wait_for_selector(".lm-MenuBar-itemLabel")
+    with shown_on_failure(browser):
+        exercises = sorted(p.name for p in (course / "exercises").iterdir() if p.name.startswith("ex"))
+        for exercise in exercises:     # the instructor releases them (nbgrader's exchange, in the copy)
+            _run_in(course, "-m", "nbgrader", "release_assignment", exercise, "--force", COURSE_ROOT=str(lab.course))
+        page = context.new_page()
+        page.goto(lab.url("lab"))
+        page.wait_for_selector(".lm-MenuBar-itemLabel")
 
-    menu(page, "Nbgrader", "Formgrader")
-    frame = page.frame_locator("iframe").first
-    frame.locator("text=Manage Assignments").first.wait_for()
-    for exercise in exercises:
-        frame.locator(f"text={exercise}").first.wait_for()
-    shot(page, "formgrader-manage-assignments")
+        menu(page, "Nbgrader", "Formgrader")
+        frame = page.frame_locator("iframe").first
+        frame.locator("text=Manage Assignments").first.wait_for()
+        for exercise in exercises:
+            frame.locator(f"text={exercise}").first.wait_for()
+        shot(page, "formgrader-manage-assignments")
 
-    menu(page, "Nbgrader", "Assignment List")
-    released = page.locator("#released_assignments_list, .nbgrader-assignment-list").first
-    released.wait_for()
-    for exercise in exercises:
-        page.locator(f"#released_assignments_list >> text={exercise}").first.wait_for()
-    shot(page, "assignment-list-released")
-    page.close()
+        menu(page, "Nbgrader", "Assignment List")
+        released = page.locator("#released_assignments_list, .nbgrader-assignment-list").first
+        released.wait_for()
+        for exercise in exercises:
+            page.locator(f"#released_assignments_list >> text={exercise}").first.wait_for()
+        shot(page, "assignment-list-released")
+        page.close()
 
 
 # ---- 4. a chapter as a RISE slideshow, with a live widget on a slide ---------------------------------------
 
+# jupyterlab-rise 0.43.1 (the latest release) renders ipywidgets 8 outputs on its slides as their text
+# repr: jupyterlab-contrib/rise issues 126 and 119. The notebook view is not affected (test 1).
+KNOWN_RISE_BUG = ("jupyterlab-rise shows ipywidgets 8 widgets as text on its slides (jupyterlab-contrib/rise "
+                  "issues 126, 119): present the Try it cells from the notebook view")
+
+
+@pytest.mark.xfail(reason=KNOWN_RISE_BUG, strict=True, raises=pytest.xfail.Exception)
 def test_a_chapter_as_a_slideshow_has_a_live_widget(course, lab, browser):
     context, shot = browser
-    name = os.environ.get("COURSE_BROWSER_SLIDES", "01")
-    chapter = next(p for p in sorted((course / "notebooks").glob("[0-9][0-9]_*.ipynb")) if p.name.startswith(name))
-    code = [c for c in json.loads(chapter.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
-    target = "".join(code[widget_cells(chapter)[0]]["source"]).splitlines()[0]
+    with shown_on_failure(browser):
+        name = os.environ.get("COURSE_BROWSER_SLIDES", "01")
+        chapter = next(p for p in sorted((course / "notebooks").glob("[0-9][0-9]_*.ipynb")) if p.name.startswith(name))
+        code = [c for c in json.loads(chapter.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+        target = "".join(code[widget_cells(chapter)[0]]["source"]).splitlines()[0]
 
-    # the lecturer runs the chapter once, then presents it (make slides opens this same /rise/ page)
-    page = open_notebook(context, lab, f"notebooks/{chapter.name}")
-    run_all(page)
-    slideshow = context.new_page()
-    slideshow.goto(lab.url(f"rise/notebooks/{chapter.name}"))
-    slideshow.wait_for_selector(".reveal .slides section.present", timeout=90_000)
-    shot(slideshow, f"{chapter.stem}-slideshow-title")
-    present = slideshow.locator(".reveal .slides section.present").last
-    for _ in range(200):                             # walk the slides to the first widget cell
-        cell = present.locator(".jp-CodeCell", has_text=target[:40])
-        if cell.count():
-            break
-        slideshow.keyboard.press("Space")
-        slideshow.wait_for_timeout(150)
-    else:
-        raise AssertionError(f"no slide of {chapter.name} shows the cell {target!r}")
-    cell.first.click()
-    slideshow.keyboard.press("Shift+Enter")          # run it on the slide
-    widget = cell.first.locator(".widget-interact").first
-    widget.wait_for(timeout=RUN_TIMEOUT)
-    shot(slideshow, f"{chapter.stem}-slide-widget-live")
-    before = move_a_control(slideshow, widget)
-    _changed(slideshow, widget, before, f"the widget on {chapter.name}'s slide")
-    shot(slideshow, f"{chapter.stem}-slide-widget-moved")
-    slideshow.close()
-    page.close()
+        # the lecturer runs the chapter once, then presents it (make slides opens this same /rise/ page)
+        page = open_notebook(context, lab, f"notebooks/{chapter.name}")
+        run_all(page)
+        page.close()               # its kernel keeps running; the slideshow opens the file as saved
+        slideshow = context.new_page()
+        slideshow.goto(lab.url(f"rise/notebooks/{chapter.name}"))
+        slideshow.wait_for_selector(".reveal .slides section.present", timeout=90_000)
+        shot(slideshow, f"{chapter.stem}-slideshow-title")
+        present = slideshow.locator(".reveal .slides section.present").last
+        for _ in range(200):                             # walk the slides to the first widget cell
+            found = present.locator(".jp-CodeCell", has_text=target[:40])
+            if found.count():
+                break
+            slideshow.keyboard.press("Space")
+            slideshow.wait_for_timeout(150)
+        else:
+            raise AssertionError(f"no slide of {chapter.name} shows the cell {target!r}")
+        cell = found.first.element_handle()
+        cell.click()
+        slideshow.keyboard.press("Control+Enter")        # run it, staying on this slide
+        slideshow.wait_for_function("c => c.querySelector('.widget-interact') || /children=/.test(c.innerText)",
+                                    arg=cell, timeout=60_000)
+        if WIDGET_REPR.search(cell.inner_text()):
+            shot(slideshow, f"{chapter.stem}-slide-widget-shown-as-text")
+            # Reported, never passed silently: turns into a failure (XPASS, strict) once RISE is fixed.
+            pytest.xfail(KNOWN_RISE_BUG)
+        shot(slideshow, f"{chapter.stem}-slide-widget-live")
+        widget = slideshow.locator(".reveal .slides section.present .widget-interact").first
+        before = move_a_control(slideshow, widget)
+        _changed(slideshow, widget, before, f"the widget on {chapter.name}'s slide")
+        shot(slideshow, f"{chapter.stem}-slide-widget-moved")
+        slideshow.close()
