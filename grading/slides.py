@@ -190,7 +190,7 @@ def slideshow(name: str, course: str | None, extra: list[str]) -> None:
     nb = chapter(name)
     print(f"Slides of {nb.stem}: run the whole chapter first (Run > Run All Cells in the notebook view, or"
           " in the slideshow), since skipped set-up cells are not on a slide. Keys: space / arrows move,"
-          " Shift-Enter runs a cell, ',' shows the buttons, '?' the help.", flush=True)
+          " Ctrl-Enter runs a cell and stays on its slide, '?' lists the keys.", flush=True)
     commands.lab(course, [f"--LabApp.default_url={rise_url(nb)}"] + extra)
 
 
