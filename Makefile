@@ -118,4 +118,5 @@ test-browser: $(BROWSER_STAMP)
 	@test -x "$(CHROMIUM)" || { echo "make test-browser needs Chromium at $(CHROMIUM). Install it with"; \
 	  echo "  sudo apt-get update && sudo apt-get install chromium     (Debian; elsewhere any Chromium or Chrome)"; \
 	  echo "or name another Chromium or Chrome: make test-browser CHROMIUM=/path/to/chrome"; exit 1; }
-	COURSE_BROWSER_TEST=1 COURSE_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest -p no:cacheprovider tests/test_browser.py
+	@# -s: the screenshots' folder and each screenshot are printed as they are taken
+	COURSE_BROWSER_TEST=1 COURSE_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest -s -p no:cacheprovider tests/test_browser.py
