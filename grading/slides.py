@@ -37,7 +37,8 @@ RISE_SETTINGS = {"scroll": True, "start_slideshow_at": "selected"}
 _SLIDE = re.compile(r"#{1,2} ")
 _SUBSLIDE = re.compile(r"### |\*\*(Try it|Self-check)\b")
 _ANCHOR = re.compile(r"\s*<a id=[^>]*>\s*</a>\s*$")
-_WIDGET = re.compile(r"@interact|\binteract(_manual)?\(|\bwidgets\.[A-Z]\w*\(|\b\w*(Slider|Buttons|Dropdown|Checkbox)\(")
+# Code that visibly makes a widget (an interact, or a control built by hand).
+WIDGET_CODE = re.compile(r"@interact|\binteract(_manual)?\(|\bwidgets\.[A-Z]\w*\(|\b\w*(Slider|Buttons|Dropdown|Checkbox)\(")
 
 
 def chapters() -> list[Path]:
@@ -136,7 +137,7 @@ def problems(path: Path) -> list[str]:
             if code_lines(cell) > LONGEST_CODE and have != "skip":
                 found.append(f"{where}: {code_lines(cell)} lines, more than a slide shows ({LONGEST_CODE}): "
                              "split it, or mark it 'skip' if it is set-up not worth showing")
-            if have == "skip" and _WIDGET.search(text):
+            if have == "skip" and WIDGET_CODE.search(text):
                 found.append(f"{where}: shows a widget, so it must not be skipped (widgets run live on the slide)")
     return found
 

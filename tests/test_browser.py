@@ -265,7 +265,7 @@ def _error_texts(page) -> str:
 def widget_cells(notebook: Path) -> list[int]:
     """Indexes (among the code cells) of the cells whose code visibly makes a widget."""
     code = [c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
-    return [i for i, c in enumerate(code) if slides._WIDGET.search("".join(c["source"]))]
+    return [i for i, c in enumerate(code) if slides.WIDGET_CODE.search("".join(c["source"]))]
 
 
 def check_widgets_are_live(page, notebook: Path) -> None:
