@@ -15,7 +15,14 @@ NB     ?=
 STUDENT ?=
 MODEL_ANSWERS ?=
 
-.PHONY: help lab test test-fast assignments start grade autograde feedback grades bench bench-grading clean-course
+CH     ?=
+# The browser test drives this Chromium (Debian's chromium package); Playwright's own download is not used.
+CHROMIUM ?= /usr/bin/chromium
+SITE_STAMP    := $(VENV)/.installed-site
+BROWSER_STAMP := $(VENV)/.installed-browser
+
+.PHONY: help lab test test-fast assignments start grade autograde feedback grades bench bench-grading clean-course \
+        slides slides-html site test-site test-browser
 
 help:
 	@echo "make lab                      open the course in JupyterLab (keeps this terminal busy)"
@@ -29,6 +36,11 @@ help:
 	@echo "make grades [COURSE=dir]      export all grades to CSV (instructors)"
 	@echo "make bench                    print the course's benchmark figures"
 	@echo "make bench-grading            class autograde speed: parallel vs one sequential nbgrader run"
+	@echo "make slides CH=04             present a chapter: JupyterLab opens it as a live RISE slideshow (lecturers)"
+	@echo "make slides-html              static reveal.js slides of every chapter, executed, in build/slides/"
+	@echo "make site                     the course as a website, every chapter executed, in build/site/html/"
+	@echo "make test-site                build the site and check it (every chapter page, its pictures, no error)"
+	@echo "make test-browser             JupyterLab in a real browser (Chromium): widgets, exercises, nbgrader, RISE"
 
 # Re-install only when the dependency list changes (pyproject.toml is newer than the stamp).
 $(STAMP): pyproject.toml
@@ -77,3 +89,34 @@ bench: $(STAMP)
 
 bench-grading: $(STAMP)
 	$(PY) benchmarks/grading.py $(if $(JOBS),--jobs "$(JOBS)")
+
+# ---- lecturers and readers without a kernel -------------------------------------------------------
+
+slides: $(STAMP)
+	@$(PY) -m grading slides "$(CH)" --course "$(COURSE)"
+
+# Both run every chapter at default size once (build/executed/, again only after a change).
+slides-html: $(STAMP)
+	$(PY) -m grading slides-html
+
+$(SITE_STAMP): pyproject.toml $(STAMP)
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --editable ".[site]"
+	@touch $(SITE_STAMP)
+
+site: $(SITE_STAMP)
+	$(PY) docs/site/make_site.py
+
+test-site: site
+	COURSE_SITE_CHECK=1 $(PY) -m pytest -p no:cacheprovider tests/test_site.py
+
+$(BROWSER_STAMP): pyproject.toml $(STAMP)
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet --editable ".[browser]"
+	@touch $(BROWSER_STAMP)
+
+# Never passes silently: without Chromium it says how to get it and fails.
+test-browser: $(BROWSER_STAMP)
+	@test -x "$(CHROMIUM)" || { echo "make test-browser needs Chromium at $(CHROMIUM). Install it with"; \
+	  echo "  sudo apt-get update && sudo apt-get install chromium     (Debian; elsewhere any Chromium or Chrome)"; \
+	  echo "or name another Chromium or Chrome: make test-browser CHROMIUM=/path/to/chrome"; exit 1; }
+	@# -s: the screenshots' folder and each screenshot are printed as they are taken
+	COURSE_BROWSER_TEST=1 COURSE_CHROMIUM="$(CHROMIUM)" $(PY) -m pytest -s -p no:cacheprovider tests/test_browser.py
