@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+import threading
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
@@ -45,6 +46,18 @@ def sub(old: str, new: str) -> Edit:
     return edit
 
 
+# `ast.parse` from several threads at once can fail with "SystemError: AST constructor recursion
+# depth mismatch" on some patch releases (CPython gh-106905; seen on 3.11.7), and the runner plans
+# and edits the groups' cases in threads: every parse here and in runner.py goes through this lock.
+_PARSE = threading.Lock()
+
+
+def parse(source: str) -> ast.Module:
+    """`ast.parse`, one thread at a time."""
+    with _PARSE:
+        return ast.parse(source)
+
+
 def define(code: str) -> Edit:
     """An edit that replaces the cell's top-level definitions of the names `code` defines.
 
@@ -52,7 +65,7 @@ def define(code: str) -> Edit:
     the top of the cell. A first line that is a cell magic (`%%writefile ...`) stays first.
     """
     code = textwrap.dedent(code).strip("\n") + "\n"
-    new_body = ast.parse(code).body
+    new_body = parse(code).body
     new_defs = {node.name: node for node in new_body if isinstance(node, DEFINITIONS)}
     imports = [node for node in new_body if isinstance(node, (ast.Import, ast.ImportFrom))]
     others = [node for node in new_body if not isinstance(node, DEFINITIONS + (ast.Import, ast.ImportFrom))]
@@ -75,7 +88,7 @@ def define(code: str) -> Edit:
         lines = body.splitlines(keepends=True)
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += "\n"
-        nodes = ast.parse(body).body
+        nodes = parse(body).body
         old = {n.name: n for n in nodes if isinstance(n, DEFINITIONS)}
         # replace from the bottom up, so earlier line numbers stay valid
         for name in sorted((n for n in new_defs if n in old), key=lambda n: -old[n].lineno):

@@ -59,7 +59,7 @@ from pathlib import Path
 if __package__ in (None, ""):                        # run as a file: make `tests.` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.wrong_answers.answer import Answer        # noqa: E402
+from tests.wrong_answers.answer import Answer, parse        # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS, EXERCISES = REPO / "solutions", REPO / "exercises"
@@ -154,7 +154,7 @@ def _identifiers(source: str, node=None) -> set[str]:
     `ex05_workers` and `consumer`. A cell magic's line is left out."""
     import ast
     if node is None:
-        node = ast.parse(source.partition("\n")[2] if source.startswith("%%") else source)
+        node = parse(source.partition("\n")[2] if source.startswith("%%") else source)
     return ({n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
             | {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)})
 
@@ -164,7 +164,7 @@ def _users_of(source: str, names: set[str]) -> set[str]:
     import ast
     body = source.partition("\n")[2] if source.startswith("%%") else source
     uses = {node.name: _identifiers(body, node)
-            for node in ast.parse(body).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+            for node in parse(body).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     found = set(names)
     while True:
         more = {name for name, used in uses.items() if used & found} - found
