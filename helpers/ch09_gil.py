@@ -160,8 +160,8 @@ class Grid:
             lines.append(f"It gave fewer CPUs than it reports ({self.cpus_given:.1f} of {self.cpu.cpus}): the "
                          "processes' speed-up is held back by the machine, not by Python. Run it again later.")
         if self.start_method in ("spawn", "forkserver"):
-            lines.append(f"The processes were started with {self.start_method}: each starts a fresh interpreter and "
-                         "imports the task's module, which can take longer than tasks this short. Where the "
+            lines.append(f"The processes were started with {self.start_method}: each is a fresh interpreter (or a fork of "
+                         "one) that must import the task's module, which can take longer than tasks this short. Where the "
                          "processes fall short of their limit, give each task more work (cpu_seconds, io_seconds).")
         return "\n".join(lines)
 
@@ -182,7 +182,8 @@ def workload_grid(workers: int | None = None, cpu_seconds: float = 0.15, io_task
     CPU-bound: `workers` (default: the usable CPUs, at least 2) tasks of `cpu_seconds` of counting
     each. I/O-bound: `io_tasks` tasks that each sleep `io_seconds`. Processes are started for each
     run (a pool of one process per task) and their start-up counts: a few milliseconds each with
-    fork, far more with spawn or forkserver (a fresh interpreter that imports the task's module).
+    fork, far more with spawn or forkserver (a fresh interpreter, or a fork of one, that imports the
+    task's module).
     """
     import multiprocessing
     w = workers or max(2, bench.usable_cpus())
