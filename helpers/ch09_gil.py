@@ -129,6 +129,7 @@ class Grid:
     io: bench.Comparison
     workers: int
     io_tasks: int
+    start_method: str = ""      # how the processes were started (multiprocessing's start method)
 
     @property
     def cpus_given(self) -> float:
@@ -141,8 +142,9 @@ class Grid:
                 "io threads": self.io.speedup(f"{k} threads"), "io processes": self.io.speedup(f"{k} processes")}
 
     def table(self) -> str:
-        return (f"CPU-bound: {self.workers} tasks of pure-Python counting\n{self.cpu.table()}\n\n"
-                f"I/O-bound: {self.io_tasks} tasks that sleep\n{self.io.table()}")
+        started = f" (processes started with {self.start_method})" if self.start_method else ""
+        return (f"CPU-bound: {self.workers} tasks of pure-Python counting{started}\n{self.cpu.table()}\n\n"
+                f"I/O-bound: {self.io_tasks} tasks that sleep{started}\n{self.io.table()}")
 
     def verdict(self) -> str:
         """What this run measured, in words, including what the machine gave."""
@@ -157,6 +159,10 @@ class Grid:
         if self.cpus_given < 0.8 * self.cpu.cpus:
             lines.append(f"It gave fewer CPUs than it reports ({self.cpus_given:.1f} of {self.cpu.cpus}): the "
                          "processes' speed-up is held back by the machine, not by Python. Run it again later.")
+        if self.start_method in ("spawn", "forkserver"):
+            lines.append(f"The processes were started with {self.start_method}: each is a fresh interpreter (or a fork of "
+                         "one) that must import the task's module, which can take longer than tasks this short. Where the "
+                         "processes fall short of their limit, give each task more work (cpu_seconds, io_seconds).")
         return "\n".join(lines)
 
     def plot(self):
@@ -175,8 +181,11 @@ def workload_grid(workers: int | None = None, cpu_seconds: float = 0.15, io_task
 
     CPU-bound: `workers` (default: the usable CPUs, at least 2) tasks of `cpu_seconds` of counting
     each. I/O-bound: `io_tasks` tasks that each sleep `io_seconds`. Processes are started for each
-    run (a pool of one process per task) and their start-up counts.
+    run (a pool of one process per task) and their start-up counts: a few milliseconds each with
+    fork, far more with spawn or forkserver (a fresh interpreter, or a fork of one, that imports the
+    task's module).
     """
+    import multiprocessing
     w = workers or max(2, bench.usable_cpus())
     n = workloads.iterations_for(cpu_seconds)
     before = bench.machine_cores(0.1)
@@ -193,7 +202,7 @@ def workload_grid(workers: int | None = None, cpu_seconds: float = 0.15, io_task
     comps = [bench.Comparison(ms, "serial", bench.usable_cpus(), (before, after)) for ms in (cpu, io)]
     for c in comps:
         c.label_shortfalls()
-    return Grid(comps[0], comps[1], w, io_tasks)
+    return Grid(comps[0], comps[1], w, io_tasks, multiprocessing.get_start_method())
 
 
 # ---- the convoy effect -------------------------------------------------------------------------

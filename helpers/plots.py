@@ -253,7 +253,8 @@ def bench(comparison, ax=None, title: str | None = None):
     med = [m.median for m in cases]
     lo = [m.median - m.spread[0] for m in cases]
     hi = [m.spread[1] - m.median for m in cases]
-    ax.barh(y, med, xerr=[lo, hi], color=[STATE_COLORS["running"]] * len(cases), alpha=0.85,
+    # a wall time is a measured quantity, not a state (a sleeping case spent it blocked)
+    ax.barh(y, med, xerr=[lo, hi], color=[DIAGRAM_COLORS["measured"]] * len(cases), alpha=0.85,
             capsize=4, label="median (min-max)")
     base = next(m for m in cases if m.label == comparison.baseline).median
     ax.vlines([base / comparison.limit(m) for m in cases], [v - 0.4 for v in y], [v + 0.4 for v in y],
