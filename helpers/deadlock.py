@@ -26,6 +26,7 @@ thread's stack when a program hangs; this module adds who holds what.
 from __future__ import annotations
 
 import ast
+import gc
 import linecache
 import os
 import re
@@ -306,11 +307,46 @@ def _ours(frame) -> bool:
     return _OURS[name]
 
 
-def _cpu_ns(ident: int) -> int | None:
+def _cpu_ns(thread: threading.Thread) -> int | None:
+    """CPU time the thread has used, in ns, or None where the OS does not say.
+
+    On Linux it is read from /proc by the thread's native id: a thread that has just ended gives
+    None. `time.pthread_getcpuclockid` (elsewhere) may crash on a thread that has ended, so it is
+    asked only about a thread that is still alive, as close to the call as Python allows."""
+    native = getattr(thread, "native_id", None)
+    if native is not None and os.path.isdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{native}/schedstat") as f:
+                return int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
     try:
-        return time.clock_gettime_ns(time.pthread_getcpuclockid(ident))
+        return time.clock_gettime_ns(time.pthread_getcpuclockid(thread.ident)) if thread.is_alive() else None
     except (AttributeError, OSError, OverflowError):
         return None
+
+
+def _stacks() -> dict[int, list]:
+    """Every thread's stack, innermost frame first, read at once with the garbage collector paused.
+
+    CPython 3.11 can hang for good when a collection starts inside `sys._current_frames()` (it
+    holds an interpreter lock that an ending thread needs, while a finalizer lets that thread run:
+    CPython issue gh-106883), and it has crashed on `f_back` of a frame whose thread ended while
+    the stack was being read later. Both windows are closed as far as Python code can close them.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        stacks = {}
+        for ident, f in sys._current_frames().items():
+            stack = stacks[ident] = []
+            while f is not None:
+                stack.append(f)
+                f = f.f_back
+        return stacks
+    finally:
+        if paused:
+            gc.enable()
 
 
 # ---- the snapshot -----------------------------------------------------------------------------------
@@ -325,7 +361,7 @@ def snapshot(threads=None, names: dict | None = None, locks=()) -> Snapshot:
     `locks`: traced locks to include even when no thread's stack mentions them.
     """
     me = threading.get_ident()
-    frames = sys._current_frames()
+    frames = _stacks()
     by_ident = {t.ident: t for t in threading.enumerate()}
     wanted = None if threads is None else {t.ident for t in threads}
     objects: dict[int, object] = {}
@@ -340,13 +376,13 @@ def snapshot(threads=None, names: dict | None = None, locks=()) -> Snapshot:
 
     for lk in locks:
         note(lk, lk.name)
-    for ident, top in frames.items():
+    for ident, stack in frames.items():
         if ident == me or (wanted is not None and ident not in wanted) or ident not in by_ident:
             continue
         thread = by_ident[ident]
         if thread.name.startswith("deadlock-watch"):
             continue
-        info = _thread_info(thread, top, note)
+        info = _thread_info(thread, stack, note)
         infos[info.name if info.name not in infos else f"{info.name} ({ident})"] = info
     del frames
     return _assemble(infos, objects, _labels(objects, exprs, names or {}), by_ident)
@@ -369,17 +405,13 @@ def _labels(objects: dict, exprs: dict, names: dict) -> dict[int, str]:
     return out
 
 
-def _thread_info(thread, top, note) -> ThreadInfo:
+def _thread_info(thread, stack, note) -> ThreadInfo:
     info = ThreadInfo(thread.name, thread.ident)
-    stack = []                                # innermost frame first
-    f = top
-    while f is not None:
-        stack.append(f)
-        f = f.f_back
+    top = stack[0]                            # innermost frame first
     user = [f for f in stack if not _library(f) and not _ours(f)]
     info.stack = [_where(f) for f in user[:8]]
     info.where = _where(user[0]) if user else _where(top)
-    info.signature = (id(top.f_code), top.f_lasti, _cpu_ns(thread.ident))
+    info.signature = (id(top.f_code), top.f_lasti, _cpu_ns(thread))
     released = set()
     # 1. in a traced lock's acquire: the lock itself says whether we wait, and for how long
     for f in stack:

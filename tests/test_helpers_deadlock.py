@@ -265,3 +265,24 @@ def test_two_traced_rlocks_still_deadlock_and_can_be_ended():
     threads = _start(("R1", _crossed, (a, b, barrier)), ("R2", _crossed, (b, a, barrier)))
     out = deadlock.join(threads, 10, rescue=True)
     assert out.deadlock is not None and out.finished, "re-entry does not help two threads that cross"
+
+
+def test_a_snapshot_pauses_the_collector_and_gives_it_back():
+    """sys._current_frames() is read with the collector paused (CPython 3.11 can hang otherwise,
+    gh-106883); afterwards the collector is as the caller left it, and threads that end while
+    snapshots are taken do not disturb it."""
+    import gc
+    assert gc.isenabled()
+    ended = [threading.Thread(target=time.sleep, args=(0.001,)) for _ in range(20)]
+    for t in ended:
+        t.start()
+        deadlock.snapshot()
+    for t in ended:
+        t.join()
+    assert gc.isenabled(), "snapshot() left the garbage collector disabled"
+    gc.disable()
+    try:
+        deadlock.snapshot()
+        assert not gc.isenabled(), "snapshot() enabled a collector that its caller had disabled"
+    finally:
+        gc.enable()
