@@ -326,7 +326,7 @@ def _cpu_ns(thread: threading.Thread) -> int | None:
         return None
 
 
-def _stacks() -> dict[int, list]:
+def stacks() -> dict[int, list]:
     """Every thread's stack, innermost frame first, read at once with the garbage collector paused.
 
     CPython 3.11 can hang for good when a collection starts inside `sys._current_frames()` (it
@@ -361,7 +361,7 @@ def snapshot(threads=None, names: dict | None = None, locks=()) -> Snapshot:
     `locks`: traced locks to include even when no thread's stack mentions them.
     """
     me = threading.get_ident()
-    frames = _stacks()
+    frames = stacks()
     by_ident = {t.ident: t for t in threading.enumerate()}
     wanted = None if threads is None else {t.ident for t in threads}
     objects: dict[int, object] = {}

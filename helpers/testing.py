@@ -236,18 +236,17 @@ def _wake_blocked(thread: threading.Thread) -> None:
     """Release whatever `threading` object `thread` is blocked in, found on its stack: abort a
     Barrier, set an Event, release a Semaphore, notify a Condition's waiters. Python cannot kill a
     thread, but a thread woken from its wait runs on and (usually) ends."""
-    import sys
-    frame = sys._current_frames().get(thread.ident)
+    from .deadlock import stacks               # read safely: CPython 3.11 can hang in sys._current_frames()
+    stack = stacks().get(thread.ident, [])
     pokes = {getattr(method, "__code__", None): poke for method, poke in (
         (threading.Barrier.wait, lambda b: b.abort()), (threading.Event.wait, lambda e: e.set()),
         (threading.Semaphore.acquire, lambda s: s.release()), (threading.Condition.wait, _notify_all))}
     pokes.pop(None, None)                       # a method written in C has no code object to look for
     found = []
-    while frame is not None:                    # innermost first; poke the outermost first
+    for frame in stack:                         # innermost first; poke the outermost first
         poke = pokes.get(frame.f_code)
         if poke is not None:
             found.append((poke, frame.f_locals.get("self")))
-        frame = frame.f_back
     for poke, obj in reversed(found):
         try:
             poke(obj)
