@@ -233,8 +233,8 @@ def ticker_wait(stop, rec: Recorder, interval: float) -> int:
 
 def run_shutdown(ctx, interval: float, stop_after: float) -> tuple[Recorder, float, dict]:
     """Two ticker processes, one sleeping with `time.sleep`, one waiting on the `stop` Event;
-    `stop.set()` after `stop_after` s. Returns the recording, when stop was set (seconds on the
-    recording's clock) and, per ticker, how long after that it stopped (its last recorded event)."""
+    `stop.set()` after `stop_after` s. Returns the recording, when `set()` was called (seconds on
+    the recording's clock) and, per ticker, how long after that it stopped (its last recorded event)."""
     rec, stop = Recorder("tickers"), ctx.Event()
     ready, go = ctx.Semaphore(0), ctx.Event()
     procs = {name: ctx.Process(target=start_together, args=(ready, go, func, stop, rec, interval), name=name)
@@ -246,8 +246,10 @@ def run_shutdown(ctx, interval: float, stop_after: float) -> tuple[Recorder, flo
     rec.clear()
     go.set()
     time.sleep(stop_after)
-    stop.set()
+    # The clock is read as set() is called, not after it returns: multiprocessing's set() returns
+    # only once the processes waiting on the event have woken, so that would come after them.
     stop_at = (time.perf_counter_ns() - rec.t0) / 1e9
+    stop.set()
     for p in procs.values():
         p.join()
     stopped = {w: segs[-1][2] - stop_at for w, segs in rec.rows().items() if segs}
