@@ -332,10 +332,14 @@ def stacks() -> dict[int, list]:
     CPython 3.11 can hang for good when a collection starts inside `sys._current_frames()` (it
     holds an interpreter lock that an ending thread needs, while a finalizer lets that thread run:
     CPython issue gh-106883), and it has crashed on `f_back` of a frame whose thread ended while
-    the stack was being read later. Both windows are closed as far as Python code can close them.
+    the stack was being read later. Both windows are closed as far as Python code can close them:
+    no collection runs during the walk, and a long switch interval keeps other threads (one of
+    them ending) from taking the GIL in the middle of it.
     """
     paused = gc.isenabled()
     gc.disable()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(10.0)
     try:
         stacks = {}
         for ident, f in sys._current_frames().items():
@@ -345,6 +349,7 @@ def stacks() -> dict[int, list]:
                 f = f.f_back
         return stacks
     finally:
+        sys.setswitchinterval(interval)
         if paused:
             gc.enable()
 
