@@ -64,3 +64,15 @@ def test_a_chapter_is_named_by_its_number():
     assert slides.chapter(first.stem) == first
     with pytest.raises(slides.CourseError, match="Chapters:"):
         slides.chapter("99")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_ends_with_a_teaching_note(path):
+    """Lecturers find the same folded note at the end of every chapter (docs/instructors.md)."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    last = next(c for c in reversed(cells) if c["cell_type"] == "markdown")
+    text = "".join(last["source"])
+    assert "<summary><b>Teaching this chapter</b>" in text, f"{path.name} should end with a 'Teaching this chapter' note"
+    for part in ("**Time.**", "**Run live.**", "**Ask the room.**"):
+        assert part in text, f"{path.name}'s teaching note has no {part} paragraph"
+    assert slides.slide_type(last) == "skip", "the teaching note is for the lecturer, not the slides"
