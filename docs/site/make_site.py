@@ -1,7 +1,10 @@
 """`make site`: the whole course as a static website, for readers who want to look before installing.
 
-Sphinx with myst-nb renders it (docs/site/conf.py). This script prepares what they render, all
-under the git-ignored `build/` folder:
+Sphinx with myst-nb renders it (docs/site/conf.py). Why not Jupyter Book: version 1 is a layer of
+configuration over these same two packages, and version 2 moved to the MyST engine, a Node.js
+tool; Sphinx and myst-nb directly give the same pages from PyPI alone, offline, with one fewer
+layer to keep working. This script prepares what they render, all under the git-ignored `build/`
+folder:
 
 1. every chapter in `notebooks/`, run top to bottom at default size (grading/executed.py: one
    run, shared with `make slides-html`, repeated only when a chapter or a helper changed);
