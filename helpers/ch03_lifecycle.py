@@ -20,6 +20,7 @@ import psutil
 
 from .ch02_processes import tell
 from .states import state_letter
+from .testing import wait_until  # noqa: F401  (the chapter calls lc.wait_until)
 
 # --- looking at processes ---------------------------------------------------------------------------
 
@@ -62,16 +63,6 @@ def describe(pid: int | None) -> str:
         return f"{pid} ({psutil.Process(pid).name()})"
     except psutil.NoSuchProcess:
         return f"{pid} (gone)"
-
-
-def wait_until(predicate, timeout: float = 5.0, every: float = 0.01) -> bool:
-    """Poll `predicate()` until it is true or `timeout` seconds pass; return the last answer."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(every)
-    return True
 
 
 def sleeper_command(seconds: float) -> list[str]:

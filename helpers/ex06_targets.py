@@ -13,19 +13,10 @@ import threading
 import time
 
 from .locks import TracedCondition
+from .testing import wait_until
 
 OVERLAP_WAIT = 5.0      # seconds the tests wait for cars to be inside together before concluding they cannot be
 EXTRA_CARS_WAIT = 0.2   # seconds the cars stay inside after that, so that a gate that lets too many in shows it
-
-
-def until(predicate, timeout: float = 5.0, every: float = 0.005) -> bool:
-    """Wait until `predicate()` is true (True) or `timeout` seconds have passed (False)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(every)
-    return True
 
 
 # ---- task 1: visits to the car park -----------------------------------------------------------
@@ -83,7 +74,7 @@ def rush(park, lot, cars: list, visits: Visits, spaces: int, limit: float = 5.0)
                for i, car in enumerate(cars)]
     for t in threads:
         t.start()
-    together = until(lambda: visits.inside >= spaces, OVERLAP_WAIT)
+    together = wait_until(lambda: visits.inside >= spaces, OVERLAP_WAIT, every=0.005)
     time.sleep(EXTRA_CARS_WAIT)
     visits.leave.set()
     deadline = time.monotonic() + limit

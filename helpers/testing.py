@@ -34,6 +34,17 @@ HANG_HINT = ("does it wait for something that never happens: a join on a process
 OUTLASTS_GUESSES = 4.0
 
 
+def wait_until(predicate, timeout: float = 5.0, every: float = 0.01) -> bool:
+    """Poll `predicate()` every `every` seconds until it is true (True) or `timeout` seconds have
+    passed (False): for a state another thread or process reaches by itself."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(every)
+    return True
+
+
 def finishes_within(seconds: float, func, *args, what: str | None = None, hint: str | None = None,
                     **kwargs):
     """Return `func(*args, **kwargs)`, or fail with a hint if it runs longer than `seconds`.
