@@ -116,6 +116,11 @@ def test_an_ordinary_user_gets_the_same_sandbox_through_user_namespaces():
         probe = subprocess.run(user + ["unshare", "--user", "true"], capture_output=True)
         if probe.returncode != 0:
             pytest.skip("this machine does not allow unprivileged user namespaces")
+        # A clone in a folder only root may enter (`mktemp -d`, /root) cannot be an ordinary user's
+        # course: the user could not import `grading` or bind `helpers/`, with or without a sandbox.
+        reach = subprocess.run(user + ["test", "-r", str(paths.REPO / "grading" / "sandbox.py")], capture_output=True)
+        if reach.returncode != 0:
+            pytest.skip(f"an ordinary user cannot read {paths.REPO} (one of its parent folders is closed to others)")
         seen = _run_inside(work, python="/usr/bin/python3", user=user, extra=runner)
         assert seen["uid"] == 4242 and seen["data"] == "submitted with the notebook"
         assert "solutions" not in seen["repo"] and ".git" not in seen["repo"] and not seen["sentinel"]
