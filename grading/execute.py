@@ -5,8 +5,11 @@ cell (`timeout`) and interrupts it, but then (see docs/design-notes.md):
 
 - a cell that swallows the interrupt keeps the kernel busy, so every later cell waits out its own
   timeout, and the notebook as a whole has no time limit;
-- a kernel that dies (`os._exit()`, `exit()`, the memory limit) fails the whole submission, and
-  the student loses the credit earned before the crash;
+- a kernel that dies (`os._exit()`, the memory limit) fails the whole submission, and the
+  student loses the credit earned before the crash;
+- `exit()` or `quit()` in a cell makes ipykernel stop its event loop a tenth of a second later
+  (`ZMQInteractiveShell._update_exit_now`): the kernel then dies in whichever later cell happens to
+  be running, so the same notebook could score differently from one run to the next;
 - a cell that prints gigabytes is held in the grader's memory.
 
 `ContainedExecute` runs the same cells with these rules:
@@ -15,7 +18,9 @@ cell (`timeout`) and interrupts it, but then (see docs/design-notes.md):
    When the budget is gone, the remaining cells are marked "not run" (their tests score zero).
 2. After a timeout the kernel is interrupted; if it still does not answer within a few seconds,
    or if it died, it is replaced by a fresh kernel which first re-runs the cells that had
-   completed (so later tasks can still earn their points), then grading continues.
+   completed (so later tasks can still earn their points), then grading continues. A cell that
+   called `exit()` counts as the cell the kernel died in, every time: the kernel is replaced
+   right after it, and the cell is not re-run (what it defined is lost, as in JupyterLab).
 3. Each cell keeps at most `max_output_bytes` of output; the rest is dropped with a note.
 4. With `isolate_files` (the default), each kernel starts inside `sandbox.py`: it sees the
    system, Python and the course helpers read-only, and a private copy of its own folder; not the
@@ -48,6 +53,8 @@ from .cgroup import oom_kills
 from .limits import Limits
 
 HANG_HINT = "a loop that never ends, or a wait for something that never happens?"
+EXIT_HINT = ("this cell called exit() or quit(), which stops the kernel: what it defined is lost, and the "
+             "cells after it ran in a fresh kernel. Remove the call.")
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -76,6 +83,8 @@ class ContainedExecute(Execute):
     # ---- the notebook ---------------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)
+        self.on_cell_executed = self._note_exit
+        self._asked_exit = False
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         if self.abort_reason:
@@ -118,6 +127,7 @@ class ContainedExecute(Execute):
         self._timed_out = False
         self._output_bytes, self._dropped = 0, False
         ooms = oom_kills(self.oom_events_file or None)
+        self._asked_exit = False
         try:
             self.preprocess_cell(cell, self.resources, index)
         except DeadKernelError:
@@ -138,7 +148,16 @@ class ContainedExecute(Execute):
             if not self._answers(self.interrupt_grace):
                 self._recover("the kernel ignored the interrupt after a time limit")
             return
+        if self._asked_exit:
+            cell.outputs.append(error_output("KernelStopped", EXIT_HINT))
+            self._recover("an earlier cell called exit(), which stops the kernel")
+            return
         self._completed.append(cell.source)
+
+    def _note_exit(self, cell=None, cell_index=None, execute_reply=None) -> None:
+        """nbclient's on_cell_executed hook: did this cell ask the kernel to exit (`exit()`)?"""
+        payload = ((execute_reply or {}).get("content") or {}).get("payload") or []
+        self._asked_exit = any(p.get("source") == "ask_exit" and not p.get("keepkernel") for p in payload)
 
     async def _async_handle_timeout(self, timeout, cell=None):
         self._timed_out = True
