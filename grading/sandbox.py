@@ -152,6 +152,10 @@ def _switch_root(new_root: str) -> None:
 def enter(kernel_argv: list[str], memory_mb: int) -> None:
     """Build the sandbox around this process (see the module doc); the caller then execs the kernel."""
     workdir = os.getcwd()
+    inside = [p for p in readable_paths(kernel_argv) if os.path.commonpath([p, workdir]) == workdir]
+    if inside:
+        raise OSError(errno.EINVAL, f"the kernel's folder {workdir} holds {inside[0]}, which the sandbox "
+                      "shares read-only; start the kernel in a submission's own folder")
     real_root = _is_real_root()
     if os.geteuid() != 0:          # a user: a user namespace first, to be allowed to mount
         uid, gid = os.geteuid(), os.getegid()
