@@ -8,8 +8,11 @@ untouched student copy), then grades the same class twice:
 1. **sequential**: one `nbgrader autograde EXERCISE --force` process for the whole class, which
    is how nbgrader grades on its own (same config, so the same per-cell limits);
 2. **parallel**: `python -m grading autograde EXERCISE --jobs N`, the Makefile's command, with
-   every protection on (namespaces, cgroups, hard deadlines), timed as a whole, start-up and
-   assignment registration included.
+   every protection on (namespaces, cgroups, hard deadlines), timed as a whole, start-up included.
+
+Both start with the assignment in the gradebook, as nbgrader's own run must (and as a re-grade
+does). A class's first `make autograde` also registers the assignment: `registration_seconds`
+says what that costs, and `first_grading_speedup` compares the two with their registrations.
 
 Prints `class_autograde_speedup` (1 / 2), `per_submission_seconds` (parallel wall time divided
 by the number of submissions), `cpu_busy_ratio` (CPU seconds used per wall second during the
@@ -90,8 +93,12 @@ def main() -> int:
         seq_course, par_course = Path(tmp) / "sequential", Path(tmp) / "parallel"
         for course in (seq_course, par_course):
             build_class(course, exercise, args.students)
-        prepare_course(seq_course)
-        register_assignment(seq_course, exercise)      # not timed: nbgrader needs it first
+        registration = {}
+        for course in (seq_course, par_course):           # not in the speedup: nbgrader needs it first
+            prepare_course(course)
+            start = time.monotonic()
+            register_assignment(course, exercise)
+            registration[course] = time.monotonic() - start
 
         start = time.monotonic()
         nbgrader(seq_course, "autograde", exercise, "--force")
@@ -113,6 +120,8 @@ def main() -> int:
     print(f"parallel_autograde_seconds: {parallel:.1f}")
     print(f"class_autograde_speedup: {sequential / parallel:.2f}")
     print(f"per_submission_seconds: {parallel / n:.2f}   (sequential nbgrader: {sequential / n:.2f})")
+    print(f"registration_seconds: {registration[par_course]:.1f}   (once per class and version of the exercise)")
+    print(f"first_grading_speedup: {(sequential + registration[seq_course]) / (parallel + registration[par_course]):.2f}")
     print(f"cpu_busy_ratio: {busy:.2f}")
     print(f"cores_available: {cores:.1f}")
     if args.jobs > 1 and cores < 1.3:

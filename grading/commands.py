@@ -149,11 +149,12 @@ def autograde(exercise: str, course: str | None, jobs: int | None = None, studen
     with warm_nbgrader(str(paths.REPO)) as zygote:   # nbgrader imported once, then forked per step
         register_assignment(root, exercise, zygote)
         clear_previous_grading(root, exercise, *students)   # no stale score, even if interrupted
+        shown: dict[str, list[str]] = {}     # each row read from the gradebook once, for both prints
         results = _grade_all(students, jobs,
                              lambda s: grade_submission(zygote, root, exercise, s, limits, cleared=True),
-                             lambda r: _result_row(root, exercise, r))
+                             lambda r: shown.setdefault(r.student, _result_row(root, exercise, r)))
 
-    rows = [_result_row(root, exercise, r) for r in results]
+    rows = [shown.get(r.student) or _result_row(root, exercise, r) for r in results]
     print(_table(["student", "score", "seconds", "notes"], rows))
     failed = [r.student for r in results if not r.graded]
     if failed:

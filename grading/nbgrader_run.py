@@ -5,9 +5,13 @@ repository, which takes the course root from $COURSE_ROOT.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
+from importlib.metadata import version
 from pathlib import Path
 
 from .paths import REPO, SOLUTIONS, EXERCISES, CourseError
@@ -93,14 +97,51 @@ def nbgrader(root: Path, *args: str, timeout: float | None = None, zygote=None, 
     return log
 
 
-def register_assignment(root: Path, exercise: str, zygote=None) -> None:
-    """Put the exercise (its cells, points and checksums) into the course's gradebook.
+def register_assignment(root: Path, exercise: str, zygote=None) -> bool:
+    """Put the exercise (its cells, points and checksums) into the course's gradebook; True when
+    that was needed, False when the gradebook already held this very version.
 
-    nbgrader learns an assignment by generating it; the generated copy goes to a scratch folder so
-    grading never rewrites the committed `exercises/`.
+    nbgrader learns an assignment by generating it (about 1.5 s); the generated copy goes to a
+    scratch folder so grading never rewrites the committed `exercises/`. A re-grade skips it when
+    `.registered/<exercise>` records the same `registration_key` as now.
     """
+    marker = root / ".registered" / exercise
+    key = registration_key(root, exercise)
+    if key is not None and marker.is_file() and marker.read_text() == key:
+        return False
     nbgrader(root, "generate_assignment", exercise, "--force",
              "--CourseDirectory.release_directory=.generated", zygote=zygote)
+    key = registration_key(root, exercise)
+    if key is not None:
+        marker.parent.mkdir(exist_ok=True)
+        marker.write_text(key)
+    return True
+
+
+def registration_key(root: Path, exercise: str) -> str | None:
+    """A digest of everything a registration depends on: the exercise's source files, the nbgrader
+    config, nbgrader's version, and the gradebook's own record of the cells (None when the
+    gradebook does not hold the exercise, or cannot be read)."""
+    db = root / "gradebook.db"
+    if not db.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            cells = con.execute(
+                "SELECT n.name, c.name, c.checksum FROM source_cell c JOIN notebook n ON c.notebook_id = n.id "
+                "JOIN assignment a ON n.assignment_id = a.id WHERE a.name = ? ORDER BY n.name, c.name",
+                (exercise,)).fetchall()
+    except sqlite3.Error:
+        return None
+    if not cells:
+        return None
+    digest = hashlib.sha256(repr(cells).encode())
+    digest.update(version("nbgrader").encode())
+    digest.update((REPO / "nbgrader_config.py").read_bytes())
+    for path in sorted((SOLUTIONS / exercise).rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(SOLUTIONS).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def tail(text: str, lines: int = 30) -> str:

@@ -118,6 +118,10 @@ def serve() -> None:
 
     import nbgrader.apps.nbgraderapp  # noqa: F401 - the expensive import, done once
     from . import execute, feedback, sandbox  # noqa: F401 - what nbgrader_config.py imports
+    # What every grader would otherwise import for itself (about 0.1 CPU-s each): finding the
+    # kernel imports ipykernel and IPython, opening the gradebook SQLAlchemy's sqlite dialect.
+    import ipykernel.kernelspec  # noqa: F401
+    import sqlalchemy.dialects.sqlite  # noqa: F401
     sandbox.probe()  # once, here: every forked grader inherits the answer
     gc.freeze()     # keep the collector from touching (and so copying) shared pages in each fork
     # A grader's exit wakes the loop at once (SIGCHLD writes to this pipe), instead of a poll

@@ -68,6 +68,21 @@ def _chapter_selection(chapter: str):
     return wanted
 
 
+def pytest_configure(config):
+    """Compile the course's own modules to bytecode once, before any test starts a process.
+
+    Where PYTHONDONTWRITEBYTECODE is set (CI images often set it), Python never writes
+    `__pycache__`, so every kernel, spawn child and grader compiled `helpers/` and `grading/`
+    from source again: thousands of times in one run. `compileall` writes them even so (only
+    what changed), and every process after reads them.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return                                  # the controller did it for every worker
+    import compileall
+    for package in ("helpers", "grading", "tests"):
+        compileall.compile_dir(REPO / package, quiet=1)
+
+
 def pytest_xdist_auto_num_workers(config):
     """`-n auto`: two workers more than the CPUs this process may use. The hostile-class and
     wrong-answer fixtures mostly wait (for time limits, sleeping children, kernels starting), so two

@@ -101,3 +101,28 @@ def test_command_line_prints_errors_without_traceback():
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert proc.stderr.startswith("error: No exercise called 'ex99'") and "Traceback" not in proc.stderr
+
+
+def test_registration_is_redone_only_when_the_exercise_or_gradebook_changed(tmp_path, monkeypatch):
+    """A re-grade skips nbgrader's generate_assignment (about 1.5 s) only while the gradebook holds
+    this very version of the exercise: an edited exercise or a new gradebook registers again."""
+    import nbformat
+    from grading import nbgrader_run
+    source = tmp_path / "solutions"
+    shutil.copytree(paths.SOLUTIONS / FIRST, source / FIRST)
+    monkeypatch.setattr(nbgrader_run, "SOLUTIONS", source)
+    root = tmp_path / "course"
+    nbgrader_run.prepare_course(root)
+    assert nbgrader_run.register_assignment(root, FIRST) is True
+    assert nbgrader_run.register_assignment(root, FIRST) is False
+
+    notebook = next((source / FIRST).glob("*.ipynb"))
+    nb = nbformat.read(notebook, as_version=4)
+    graded = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    graded.metadata["nbgrader"]["points"] += 1                 # the instructor changes the points
+    nbformat.write(nb, notebook)
+    assert nbgrader_run.register_assignment(root, FIRST) is True
+    assert nbgrader_run.register_assignment(root, FIRST) is False
+
+    (root / "gradebook.db").unlink()                            # a fresh gradebook knows nothing
+    assert nbgrader_run.register_assignment(root, FIRST) is True
