@@ -23,6 +23,7 @@ Shared instruments, named by what they do:
 - `plots`      `timeline(rows)` and one function per recording; the colour of every state; `colour_key()`
 - `checks`     `ensure_importable(func, ctx)`: the "define it in a module" error
 - `config`     quick mode (`scale(normal, quick)`) and `COURSE_START_METHOD`
+- `kernel`     `exit_cleanly_on_sigterm()`: a kernel Jupyter stops still removes its temporary folders
 
 One module per chapter, for what only that chapter uses:
 - `ch00_welcome`     the environment check: Python, CPUs, start methods, GIL; start-up cost
@@ -44,7 +45,9 @@ For the exercises (the student notebooks import them; reading them is allowed):
 - `ex02_targets` ... `ex10_targets`   the test-side targets and stand-ins each exercise's tests pair with yours
 """
 from .config import QUICK, apply_start_method_from_env, scale
+from .kernel import exit_cleanly_on_sigterm
 
 apply_start_method_from_env()
+exit_cleanly_on_sigterm()
 
 __all__ = ["QUICK", "scale"]
