@@ -32,7 +32,7 @@ def exit_cleanly_on_sigterm() -> bool:
     """Install the handler, in a Jupyter kernel's main process and thread only, and only where
     SIGTERM still has its default action; True when it is installed."""
     global _installed
-    if ("ipykernel" not in sys.modules or multiprocessing.parent_process() is not None
+    if (os.name != "posix" or "ipykernel" not in sys.modules or multiprocessing.parent_process() is not None
             or threading.current_thread() is not threading.main_thread()):
         return False
     if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, _exit):
