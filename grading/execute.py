@@ -84,7 +84,6 @@ class ContainedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)
         self.on_cell_executed = self._note_exit
-        self._asked_exit = False
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         if self.abort_reason:

@@ -152,7 +152,8 @@ def _switch_root(new_root: str) -> None:
 def enter(kernel_argv: list[str], memory_mb: int) -> None:
     """Build the sandbox around this process (see the module doc); the caller then execs the kernel."""
     workdir = os.getcwd()
-    inside = [p for p in readable_paths(kernel_argv) if os.path.commonpath([p, workdir]) == workdir]
+    shared = readable_paths(kernel_argv)
+    inside = [p for p in shared if os.path.commonpath([p, workdir]) == workdir]
     if inside:
         raise OSError(errno.EINVAL, f"the kernel's folder {workdir} holds {inside[0]}, which the sandbox "
                       "shares read-only; start the kernel in a submission's own folder")
@@ -166,7 +167,7 @@ def enter(kernel_argv: list[str], memory_mb: int) -> None:
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
 
     # Open everything we will need before the new root hides it (a path may lie under /tmp).
-    readable = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in readable_paths(kernel_argv)}
+    readable = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in shared}
     special = {name: os.open("/" + name, os.O_PATH | os.O_CLOEXEC)
                for name in ("proc", "dev", "sys") if os.path.isdir("/" + name)}
     links = {name: os.readlink("/" + name) for name in SYSTEM_DIRS if os.path.islink("/" + name)}
