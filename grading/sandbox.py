@@ -153,7 +153,7 @@ def enter(kernel_argv: list[str], memory_mb: int) -> None:
     """Build the sandbox around this process (see the module doc); the caller then execs the kernel."""
     workdir = os.getcwd()
     shared = readable_paths(kernel_argv)
-    inside = [p for p in shared if os.path.commonpath([p, workdir]) == workdir]
+    inside = [p for p in shared if _inside(p, workdir)]
     if inside:
         raise OSError(errno.EINVAL, f"the kernel's folder {workdir} holds {inside[0]}, which the sandbox "
                       "shares read-only; start the kernel in a submission's own folder")
