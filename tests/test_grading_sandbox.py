@@ -136,6 +136,17 @@ def test_sandbox_command_line_explains_its_use():
     assert proc.returncode == 2 and "usage" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@needs_sandbox
+def test_a_kernel_started_in_the_repository_is_refused_in_one_line():
+    """The repository holds folders the sandbox shares read-only (helpers/, here also .venv/):
+    copying the kernel's folder into the sandbox would copy them over those mounts. The launcher
+    names one, in one line, and starts nothing."""
+    proc = subprocess.run(sandbox.wrap([sys.executable, "-c", "print('started')"]), cwd=paths.REPO,
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1 and "started" not in proc.stdout
+    assert proc.stderr.count("\n") == 1 and f"holds {paths.REPO}{os.sep}" in proc.stderr, proc.stderr
+
+
 @pytest.mark.skipif(not capabilities().cgroups, reason="no writable cgroups here")
 def test_sweep_removes_only_empty_cgroups_of_runs_that_are_gone():
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
