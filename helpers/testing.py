@@ -106,17 +106,24 @@ class started_processes:
     It wraps `Process.start` for the duration of the block (any context, any start method), so a
     test can see what student code did: how many processes it started (`len(procs)`), with which
     target, whether it joined each before returning (`not_joined()`), and how each ended.
+    `first_start` is the `time.monotonic()` at which the first `start()` was called: a test that
+    also notes when the student's function returned knows how long its processes ran, and so
+    whether a duration the function reports stops early.
     """
 
     def __enter__(self):
         from multiprocessing.process import BaseProcess
         self.procs: list = []
+        self.first_start: float | None = None
         self._original = original = BaseProcess.start
         procs = self.procs
 
         def start(process):
+            called = time.monotonic()
             original(process)
             procs.append(process)
+            if self.first_start is None:
+                self.first_start = called
 
         BaseProcess.start = start
         return self
@@ -138,13 +145,20 @@ class started_threads:
     Like `started_processes`, it wraps `Thread.start` for the duration of the block, so a test can
     ask how many threads a call started, whether they were daemons, and whether any is still
     alive when the call returns (`alive()`: started but never joined, or stuck).
+
+    It also wraps `join` and `is_alive`, so `not_waited_for()` can say which threads nobody waited
+    for: a thread that ended by itself just before the call returned looks the same as a joined
+    one to `alive()`, but not to `not_waited_for()`, which does not depend on timing.
     """
 
     def __enter__(self):
         import threading
         self.threads: list = []
+        self._waited: set = set()
         self._original = original = threading.Thread.start
-        threads = self.threads
+        self._original_join = original_join = threading.Thread.join
+        self._original_is_alive = original_is_alive = threading.Thread.is_alive
+        threads, waited = self.threads, self._waited
 
         def start(thread):
             threads.append(thread)            # before it runs: a thread may end before start() returns
@@ -154,17 +168,34 @@ class started_threads:
                 threads.remove(thread)
                 raise
 
-        threading.Thread.start = start
+        def join(thread, timeout=None):
+            original_join(thread, timeout)
+            if not original_is_alive(thread):
+                waited.add(thread)
+
+        def is_alive(thread):
+            alive = original_is_alive(thread)
+            if not alive and thread in threads:     # a thread not yet started is not alive either
+                waited.add(thread)
+            return alive
+
+        threading.Thread.start, threading.Thread.join, threading.Thread.is_alive = start, join, is_alive
         return self
 
     def __exit__(self, *exc):
         import threading
         threading.Thread.start = self._original
+        threading.Thread.join, threading.Thread.is_alive = self._original_join, self._original_is_alive
         return False
 
     def alive(self) -> list:
         """The threads started in the block that have not ended yet."""
-        return [t for t in self.threads if t.is_alive()]
+        return [t for t in self.threads if self._original_is_alive(t)]
+
+    def not_waited_for(self) -> list:
+        """The threads started in the block that no code has yet seen end, with `join()` or an
+        `is_alive()` that said False. Ask it right after the call under test returns."""
+        return [t for t in self.threads if t not in self._waited]
 
 
 def in_fresh_interpreter(seconds: float, func, *args, what: str | None = None, hint: str | None = None,

@@ -163,3 +163,35 @@ def test_started_threads_sees_which_threads_a_call_left_running():
     release.set()
     stuck.join()
     assert threading.Thread.start is original_start, "Thread.start must be restored after the block"
+
+
+def test_started_threads_tells_a_joined_thread_from_one_that_ended_by_luck():
+    import threading
+    from helpers.testing import started_threads
+    original = threading.Thread.join, threading.Thread.is_alive
+    with started_threads() as st:
+        joined, polled, ended = (threading.Thread(target=len, args=((),)) for _ in range(3))
+        for t in (joined, polled, ended):
+            t.start()
+        joined.join()
+        while polled.is_alive():
+            pass
+        while ended in st.alive():                 # the test's own look does not count as waiting
+            pass
+    assert st.not_waited_for() == [ended] and not st.alive()
+    assert (threading.Thread.join, threading.Thread.is_alive) == original, "join and is_alive must be restored"
+
+
+def test_started_processes_notes_when_the_first_process_was_started(ctx):
+    import time
+    from helpers import workloads
+    from helpers.testing import started_processes
+    before = time.monotonic()
+    with started_processes() as sp:
+        assert sp.first_start is None
+        procs = [ctx.Process(target=workloads.sleep, args=(0,)) for _ in range(2)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+    assert sp.procs == procs and before <= sp.first_start <= time.monotonic()
