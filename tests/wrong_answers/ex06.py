@@ -713,6 +713,32 @@ ANSWERS = [
                     results = list(pool.map(shift_worker, workers))
                 return all(results) and len(done) == shifts
         ''')}),
+    Answer(None, "variant: waits by polling is_alive() instead of join()", {
+        "task4": define('''
+            def run_shifts(workers, shifts, work):
+                barrier = threading.Barrier(len(workers))
+                failed = []
+
+                def shift_worker(worker):
+                    for shift in range(shifts):
+                        try:
+                            work(worker, shift)
+                        except Exception:
+                            failed.append(worker)
+                            barrier.abort()
+                            return
+                        try:
+                            barrier.wait()
+                        except threading.BrokenBarrierError:
+                            return
+
+                threads = [threading.Thread(target=shift_worker, args=(w,)) for w in workers]
+                for t in threads:
+                    t.start()
+                while any(t.is_alive() for t in threads):
+                    time.sleep(0.01)
+                return not failed
+        ''')}),
     Answer(None, "variant: a Thread subclass; the failing thread re-raises after aborting", {
         "task4": define('''
             def run_shifts(workers, shifts, work):
