@@ -40,8 +40,9 @@ One module per chapter, for what only that chapter uses:
 
 For the exercises (the student notebooks import them; reading them is allowed):
 - `exercise`     `fresh_import(name)`: import a student's `%%writefile` module afresh
-- `testing`      `finishes_within(seconds, func)`, `started_processes()`, `started_threads()`, `no_new_processes()`,
-                 `no_new_threads()`, `in_fresh_interpreter(...)`, `wait_until(predicate)`: what test cells check with
+- `testing`      `finishes_within(seconds, func)`, `started_processes()`, `started_threads()`, `watched_pools()`,
+                 `no_new_processes()`, `no_new_threads()`, `in_fresh_interpreter(...)`, `wait_until(predicate)`:
+                 what test cells check with
 - `ex02_targets` ... `ex10_targets`   the test-side targets and stand-ins each exercise's tests pair with yours
 """
 from .config import QUICK, apply_start_method_from_env, scale

@@ -7,12 +7,8 @@
   that ran at once. The order in which calls finish is decided by events, not by the machine's speed:
   an item "after" another waits until that one has finished, then `SETTLE` seconds more, so that the
   earlier item's future is surely marked done first.
-- `watched_pools()` records every executor and `multiprocessing` pool created inside the block and
-  keeps each one alive, so that a pool the code under test never shut down cannot be tidied away by
-  the garbage collector behind the test's back: its workers stay, where the test can see them. On
-  exit it shuts every pool down without waiting, but without cancelling queued calls either: code
-  under test that still waits for one (after a failed test) gets it, and ends (`no_new_processes`
-  removes leftover processes).
+- `watched_pools()` (from `helpers.testing`, where exercise 09 uses it too) keeps every pool a call
+  creates alive, so that one the code under test never shut down stays where the test can see it.
 - `new_threads(before, grace)`: the threads that are still alive and were not in `before`.
 
 Every wait here ends after `LIMIT` seconds at the latest, so a test that fails half-way leaves no
@@ -23,6 +19,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+
+from .testing import watched_pools  # noqa: F401 - the tests call it targets.watched_pools()
 
 SETTLE = 0.3        # seconds an item waits after the item it follows has finished
 LIMIT = 30.0        # no scripted wait lasts longer than this
@@ -106,44 +104,6 @@ class Script:
             if item in self.started and not self._done[item].wait(max(0.0, deadline - time.monotonic())):
                 return False
         return True
-
-
-class watched_pools:
-    """Context manager: `.pools` lists every executor / multiprocessing pool created in the block,
-    each kept alive until the block ends; on exit, each is shut down without waiting (see the module doc)."""
-
-    def __enter__(self):
-        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-        from multiprocessing.pool import Pool
-        self.pools: list = []
-        self._saved = []
-        for cls in (ThreadPoolExecutor, ProcessPoolExecutor, Pool):
-            original = cls.__init__
-            self._saved.append((cls, original))
-            cls.__init__ = self._recording(original)
-        return self
-
-    def _recording(self, original):
-        pools = self.pools
-
-        def __init__(pool, *args, **kwargs):
-            original(pool, *args, **kwargs)
-            pools.append(pool)
-        return __init__
-
-    def __exit__(self, *exc):
-        from multiprocessing.pool import Pool
-        for cls, original in self._saved:
-            cls.__init__ = original
-        for pool in self.pools:
-            try:
-                if isinstance(pool, Pool):
-                    pool.terminate()
-                else:           # queued calls still run (a scripted call always ends), then the workers exit
-                    pool.shutdown(wait=False)
-            except Exception:           # a pool broken by the code under test: nothing to shut down
-                pass
-        return False
 
 
 def new_threads(before: set, grace: float = 2.0) -> list[threading.Thread]:

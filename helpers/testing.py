@@ -12,7 +12,7 @@ that ended by its sentinel rather than by `terminate()`) and not only the result
 runs a function in a child and notes when the call began, so that a test can check that it took
 at least as long as it must (a sleep), however slowly the child started.
 `no_new_processes` cleans up whatever a test's code left running. `started_threads` does for
-threads what `started_processes` does for processes.
+threads what `started_processes` does for processes, and `watched_pools` for executors and pools.
 
 Threads cannot be killed: a student's thread that deadlocks or spins would stay in the kernel for
 good. `in_fresh_interpreter` therefore runs a test's thread code in a fresh interpreter with a
@@ -196,6 +196,80 @@ class started_threads:
         """The threads started in the block that no code has yet seen end, with `join()` or an
         `is_alive()` that said False. Ask it right after the call under test returns."""
         return [t for t in self.threads if t not in self._waited]
+
+
+class watched_pools:
+    """Context manager: `.pools` lists every executor and `multiprocessing` pool created in the block.
+
+    It keeps each one alive until the block ends, so that a pool the code under test never shut
+    down cannot be tidied away by the garbage collector behind the test's back (an executor nobody
+    refers to any more shuts itself down, a moment later): its workers stay where the test can see
+    them. `not_waited_for()` names the pools whose workers nobody waited for: an executor never
+    shut down with `wait=True` (`with` does that), a `multiprocessing` pool neither joined nor
+    terminated. On exit it shuts every pool down without waiting, but without cancelling queued
+    calls either: code under test that still waits for one (after a failed test) gets it, and ends
+    (`no_new_processes` removes leftover processes).
+    """
+
+    def __enter__(self):
+        from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+        from multiprocessing.pool import Pool
+        self.pools: list = []
+        self._waited: list = []
+        self._saved = []
+        for cls in (ThreadPoolExecutor, ProcessPoolExecutor, Pool):
+            self._saved.append((cls, "__init__", cls.__init__))
+            cls.__init__ = self._recording(cls.__init__)
+        for cls in (ThreadPoolExecutor, ProcessPoolExecutor):
+            self._saved.append((cls, "shutdown", cls.shutdown))
+            cls.shutdown = self._noting_wait(cls.shutdown)
+        for name in ("join", "terminate"):
+            self._saved.append((Pool, name, getattr(Pool, name)))
+            setattr(Pool, name, self._noting(getattr(Pool, name)))
+        return self
+
+    def _recording(self, original):
+        pools = self.pools
+
+        def __init__(pool, *args, **kwargs):
+            original(pool, *args, **kwargs)
+            pools.append(pool)
+        return __init__
+
+    def _noting_wait(self, original):
+        waited = self._waited
+
+        def shutdown(pool, wait=True, **kwargs):
+            original(pool, wait, **kwargs)
+            if wait:
+                waited.append(pool)
+        return shutdown
+
+    def _noting(self, original):
+        waited = self._waited
+
+        def call(pool, *args, **kwargs):
+            original(pool, *args, **kwargs)
+            waited.append(pool)
+        return call
+
+    def not_waited_for(self) -> list:
+        """The pools created in the block whose workers no code has waited for (so far)."""
+        return [p for p in self.pools if not any(p is w for w in self._waited)]
+
+    def __exit__(self, *exc):
+        from multiprocessing.pool import Pool
+        for cls, name, original in reversed(self._saved):
+            setattr(cls, name, original)
+        for pool in self.pools:
+            try:
+                if isinstance(pool, Pool):
+                    pool.terminate()
+                else:           # queued calls still run (a scripted call always ends), then the workers exit
+                    pool.shutdown(wait=False)
+            except Exception:           # a pool broken by the code under test: nothing to shut down
+                pass
+        return False
 
 
 def in_fresh_interpreter(seconds: float, func, *args, what: str | None = None, hint: str | None = None,

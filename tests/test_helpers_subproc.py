@@ -195,3 +195,21 @@ def test_started_processes_notes_when_the_first_process_was_started(ctx):
         for p in procs:
             p.join()
     assert sp.procs == procs and before <= sp.first_start <= time.monotonic()
+
+
+def test_watched_pools_keeps_pools_alive_and_knows_which_were_waited_for():
+    from concurrent.futures import ThreadPoolExecutor
+    from helpers.testing import watched_pools
+    original = ThreadPoolExecutor.shutdown
+    with watched_pools() as wp:
+        with ThreadPoolExecutor(1) as waited:
+            waited.submit(len, ())
+        hurried = ThreadPoolExecutor(1)
+        hurried.submit(len, ())
+        hurried.shutdown(wait=False)
+        forgotten = ThreadPoolExecutor(1)
+        forgotten.submit(len, ())
+        del forgotten
+        assert len(wp.pools) == 3 and wp.pools[2]._threads, "a pool nobody refers to is kept, with its thread"
+        assert wp.not_waited_for() == wp.pools[1:]
+    assert ThreadPoolExecutor.shutdown is original, "shutdown must be restored after the block"
