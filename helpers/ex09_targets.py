@@ -13,6 +13,9 @@ for one another so that what a test checks does not depend on the machine's spee
   and waits (at most `OVERLAP_SECONDS`) until `expect` calls run together. With `expect` one more
   than the workers asked for, a pool of that many threads never gets there (each call waits the
   full second), while a pool with more threads always does: over-subscription shows on any machine.
+  A call then returns only after every call that started after it has returned, so calls running
+  together finish in the reverse of the order they started: results collected in the order they
+  finished come out of order on any machine, however the threads are scheduled.
 
 They live in a module because a child process imports its function by name (chapter 02); reading
 them is allowed and may help you understand what a test checks.
@@ -68,6 +71,8 @@ class Watch:
         self.calls: list[tuple[object, int, int]] = []
         self.active = self.most = self.started = 0
         self.together = threading.Event()
+        self.running: set[int] = set()               # the `order` of each call not yet returned
+        self.returned = threading.Condition(self.lock)
         _WATCHES[self.key] = self
 
     def close(self) -> None:
@@ -96,20 +101,25 @@ def _watched(key: str, work, arg):
         w.active += 1
         w.most = max(w.most, w.active)
         order, w.started = w.started, w.started + 1
+        w.running.add(order)
         if w.most >= w.expect:
             w.together.set()
     try:
         w.together.wait(OVERLAP_SECONDS)
-        return work(arg, order)
+        result = work(arg, order)
+        with w.lock:            # the later calls first: they wait only for calls later still, so no cycle
+            w.returned.wait_for(lambda: max(w.running) == order, RENDEZVOUS_SECONDS)
+        return result
     finally:
         with w.lock:
             w.active -= 1
+            w.running.discard(order)
             w.calls.append((arg, os.getpid(), threading.get_ident()))
+            w.returned.notify_all()
 
 
 def _download(name: str, order: int) -> str:
-    # calls that started later finish sooner, so that finishing order differs from the order asked
-    time.sleep(max(0.0, 0.25 - 0.05 * order))
+    time.sleep(max(0.0, 0.25 - 0.05 * order))     # a download takes a while (later ones less)
     return f"content of {name}"
 
 
