@@ -245,6 +245,7 @@ def pool_run(items, n_workers: int = 3, pause: float = 0.0, meet: int = 0, fail_
     with started_threads() as st:
         results = mod.run_pool(list(items), work, n_workers, **kwargs)
         alive = st.alive()
+        alive += [t for t in st.not_waited_for() if t not in alive]   # ended in time, but by luck: not joined
     return {"results": _describe(results), "peak": work.peak, "met": work.met,
             "threads": len(st.threads), "alive_after_return": [t.name for t in alive],
             "workers_seen": len({name for _, name, _ in work.calls}), "target_runs": len(SLOW_EXIT_STARTS)}
@@ -259,12 +260,23 @@ def slow_write_line(f, line: str) -> None:
 
 
 def save_and_watch(path: str, lines: list) -> dict:
-    """Call your `save_in_background`, look at what it returned, then join it and read the file."""
+    """Call your `save_in_background`, look at what it returned, then join it and read the file.
+
+    The save's first line waits (up to 3 s) until the test has looked, so a thread that was
+    returned at once is seen alive however late this thread runs again."""
     mod = student()
+    looked = threading.Event()
+
+    def write_line(f, line: str) -> None:
+        looked.wait(3.0)
+        looked.set()                    # only the first line waits
+        slow_write_line(f, line)
+
     with started_threads() as st:
-        thread = mod.save_in_background(path, lines, slow_write_line)
+        thread = mod.save_in_background(path, lines, write_line)
         is_thread = isinstance(thread, threading.Thread)
         alive_at_return = is_thread and thread.is_alive()
+        looked.set()
         if is_thread and thread.ident is not None:
             thread.join(timeout=10)
     text = ""
