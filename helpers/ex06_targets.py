@@ -107,12 +107,14 @@ class AfterClosing(RuntimeError):
 
 class Ticks:
     """A `tick()` for attendant threads: counts ticks per thread, and ticks made after `closing`
-    was set (`late`). With `close_at=n`, the n-th tick of a thread sets `closing` itself.
+    was set (`late`). With `close_at=n`, the n-th tick of a thread sets `closing` itself; with
+    `threads=k` as well, the tick that makes k threads reach n ticks each sets it. The attendant
+    that made that tick then certainly sees the event set, whatever the others were doing.
     Once there have been `give_up` late ticks, a tick raises AfterClosing, which stops a loop
     that would otherwise call tick() forever."""
 
-    def __init__(self, closing, close_at: int | None = None, give_up: int = 50):
-        self.closing, self.close_at, self.give_up = closing, close_at, give_up
+    def __init__(self, closing, close_at: int | None = None, give_up: int = 50, threads: int = 1):
+        self.closing, self.close_at, self.give_up, self.threads = closing, close_at, give_up, threads
         self.counts: collections.Counter = collections.Counter()
         self.late = 0
         self._lock = threading.Lock()
@@ -125,7 +127,7 @@ class Ticks:
                     raise AfterClosing("tick() is still being called after closing time")
             me = threading.current_thread().name
             self.counts[me] += 1
-            if self.close_at is not None and self.counts[me] >= self.close_at:
+            if self.close_at is not None and sum(n >= self.close_at for n in self.counts.values()) >= self.threads:
                 self.closing.set()
 
 
