@@ -207,11 +207,15 @@ def test_good_submission_full_marks_and_not_held_up(graded_class):
     scores = _scores(graded_class, "good")
     assert all(s == m for s, m in scores.values()), scores
     # Held up = graded after (or waiting for) a hanging submission: it would then finish no sooner
-    # than the slowest one. A fixed bound in seconds would fail on a loaded machine instead.
+    # than the slowest one, or at least one cell limit later than it should. A fixed bound in seconds
+    # would fail on a loaded machine instead. Half a cell limit of margin: the slowest bad one is a
+    # copy of the good one with a hang of one cell limit (plus a kernel restart) in it, so a full
+    # limit of margin only held by as much as that restart took longer than the rest (it once did not:
+    # 23.7 s against 42.9 s), while waiting for one hang still costs a whole cell limit.
     results = graded_class["results"]
     good = results["good"].seconds
     slowest = max(r.seconds for name, r in results.items() if name != "good")
-    assert good < slowest - graded_class["limits"].cell_timeout, \
+    assert good < slowest - graded_class["limits"].cell_timeout / 2, \
         f"a good submission waited for the bad ones: it took {good:.1f} s, the slowest bad one {slowest:.1f} s"
 
 
