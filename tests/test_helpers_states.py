@@ -75,14 +75,17 @@ def test_two_cpu_bound_processes_on_one_cpu_wait_for_it(ctx):
 
 
 def test_psutil_fallback_says_it_cannot_see_ready(ctx):
-    sleeper = _started(ctx, workloads.sleep, 0.5)
-    spinner = _started(ctx, workloads.spin_wall, 0.5)
+    # Both outlast the sampling by far and are ended after it: under spawn on a slow machine the
+    # second start alone once took longer than a 0.5 s sleep, and the sleeper was never seen asleep.
+    sleeper = _started(ctx, workloads.sleep, 60)
+    spinner = _started(ctx, workloads.spin_wall, 60)
     rec = states.sample([sleeper, spinner], interval=0.005, method="psutil", duration=0.1)
     rec.wait()
     seen_blocked = rec.seen("blocked")
     seen_either = rec.seen("running or ready")
-    spinner.join()
-    sleeper.join()
+    for p in (spinner, sleeper):
+        p.terminate()
+        p.join()
     assert "ready" in rec.note
     assert seen_blocked[rec.labels[sleeper.pid]]
     assert seen_either[rec.labels[spinner.pid]]
