@@ -61,10 +61,17 @@ def test_a_popen_child_stays_zombie_until_waited():
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs sched_setaffinity")
 def test_two_cpu_bound_processes_on_one_cpu_wait_for_it(ctx):
     cpu = min(os.sched_getaffinity(0))
-    procs = [_started(ctx, workloads.spin, 0.15) for _ in range(2)]
+    # Both spin only once both are up and pinned: under spawn on a slow machine the first one's
+    # 0.15 s was once over before the second had started, and it was never seen waiting.
+    ready, go = ctx.Semaphore(0), ctx.Event()
+    procs = [ctx.Process(target=workloads.start_together, args=(ready, go, workloads.spin, 0.15)) for _ in range(2)]
     for p in procs:
+        p.start()
+    for p in procs:
+        assert ready.acquire(timeout=30), "child did not start"
         os.sched_setaffinity(p.pid, {cpu})
     with states.sample(procs, interval=0.002) as rec:
+        go.set()
         for p in procs:
             p.join()
     totals = rec.totals()
