@@ -22,6 +22,7 @@ the threads must share objects with the test (a buffer whose insides the test wa
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
 
@@ -198,6 +199,15 @@ class started_threads:
         return [t for t in self.threads if t not in self._waited]
 
 
+def _then_note(method, into: list):
+    """`method`, which then appends the object it was called on to `into`."""
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        method(self, *args, **kwargs)
+        into.append(self)
+    return call
+
+
 class watched_pools:
     """Context manager: `.pools` lists every executor and `multiprocessing` pool created in the block.
 
@@ -219,22 +229,14 @@ class watched_pools:
         self._saved = []
         for cls in (ThreadPoolExecutor, ProcessPoolExecutor, Pool):
             self._saved.append((cls, "__init__", cls.__init__))
-            cls.__init__ = self._recording(cls.__init__)
+            cls.__init__ = _then_note(cls.__init__, self.pools)
         for cls in (ThreadPoolExecutor, ProcessPoolExecutor):
             self._saved.append((cls, "shutdown", cls.shutdown))
             cls.shutdown = self._noting_wait(cls.shutdown)
         for name in ("join", "terminate"):
             self._saved.append((Pool, name, getattr(Pool, name)))
-            setattr(Pool, name, self._noting(getattr(Pool, name)))
+            setattr(Pool, name, _then_note(getattr(Pool, name), self._waited))
         return self
-
-    def _recording(self, original):
-        pools = self.pools
-
-        def __init__(pool, *args, **kwargs):
-            original(pool, *args, **kwargs)
-            pools.append(pool)
-        return __init__
 
     def _noting_wait(self, original):
         waited = self._waited
@@ -244,14 +246,6 @@ class watched_pools:
             if wait:
                 waited.append(pool)
         return shutdown
-
-    def _noting(self, original):
-        waited = self._waited
-
-        def call(pool, *args, **kwargs):
-            original(pool, *args, **kwargs)
-            waited.append(pool)
-        return call
 
     def not_waited_for(self) -> list:
         """The pools created in the block whose workers no code has waited for (so far)."""
