@@ -112,6 +112,21 @@ def _grader(req: dict) -> None:
             os._exit(code)
 
 
+def schema_version_in_process() -> str:
+    """Have nbgrader read its gradebook's schema version from alembic's API, not its command line.
+
+    Creating a gradebook, nbgrader runs `alembic heads` to learn which version to stamp it with:
+    a whole Python start-up, 1-2.5 CPU-s, for every new course root. Alembic's `ScriptDirectory`
+    gives the same answer (`tests/test_grading_flows.py` compares them) in milliseconds once
+    imported. Called in the zygote, so every grader forked from it inherits the answer.
+    """
+    from alembic.script import ScriptDirectory
+    from nbgrader import api, dbutil
+    head = ScriptDirectory(dbutil.ALEMBIC_DIR).get_current_head()
+    api.get_alembic_version = lambda: head
+    return head
+
+
 def serve() -> None:
     """Import nbgrader, say "ready", then fork a grader per request until stdin closes."""
     import gc
@@ -123,6 +138,7 @@ def serve() -> None:
     import ipykernel.kernelspec  # noqa: F401
     import sqlalchemy.dialects.sqlite  # noqa: F401
     sandbox.probe()  # once, here: every forked grader inherits the answer
+    schema_version_in_process()
     gc.freeze()     # keep the collector from touching (and so copying) shared pages in each fork
     # A grader's exit wakes the loop at once (SIGCHLD writes to this pipe), instead of a poll
     # every few milliseconds adding its interval to every grading.

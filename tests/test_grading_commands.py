@@ -126,3 +126,19 @@ def test_registration_is_redone_only_when_the_exercise_or_gradebook_changed(tmp_
 
     (root / "gradebook.db").unlink()                            # a fresh gradebook knows nothing
     assert nbgrader_run.register_assignment(root, FIRST) is True
+
+
+def test_gradebooks_are_stamped_with_the_version_alembic_heads_prints(tmp_path, monkeypatch):
+    """The zygote answers nbgrader's "which schema version?" in process, instead of letting every
+    new gradebook start the `alembic` command (zygote.schema_version_in_process). The answer must
+    be the command's, or `nbgrader db upgrade` would not know the gradebooks' version."""
+    from nbgrader import api
+    from nbgrader.api import Gradebook
+    from sqlalchemy import text
+    from grading import zygote
+    printed = api.get_alembic_version()                        # nbgrader's own way: `alembic heads`
+    monkeypatch.setattr(api, "get_alembic_version", api.get_alembic_version)   # put back after the test
+    assert zygote.schema_version_in_process() == printed
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        stamped = gb.db.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert stamped == printed
