@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from grading import notebook_filter
-from test_notebooks import ChapterClient
+from grading.executed import ChapterClient
 from test_repository import _tracked_notebooks, committed_text, uncleared_cells
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,18 +5,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
-from grading.kernel_channels import SteadyClient
+from grading.executed import ChapterClient      # nbclient that survives a missed ZeroMQ wake-up
 
 from start_methods import START_METHODS
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
-
-
-class ChapterClient(SteadyClient, NotebookClient):
-    """nbclient, but a missed ZeroMQ wake-up costs half a second, not the cell timeout."""
 
 
 def test_there_are_chapters():
